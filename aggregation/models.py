@@ -1,0 +1,1 @@
+"""Harvesting, dedup and identity models; this app depends on ``arks``, never the reverse."""

@@ -1,0 +1,52 @@
+"""The demo set-up that ``make run`` creates on an empty database."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from arks import services
+from arks.models import Naan
+
+DEMO_NAAN = "99999"  # the ARK specification's NAAN for test identifiers
+DEMO_SHOULDER = "fk4"
+DEMO_ORG = "Demo Institution"
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    username: str
+    password: str
+    api_key: str
+    shoulder: str
+
+
+@transaction.atomic
+def create_demo_setup() -> DemoSetup | None:
+    """Create the demo NAAN, organisation, shoulder, API key and superuser.
+
+    Only on an empty database (no NAAN, no user): it never touches a configured service.
+    Returns None when there was something already.
+    """
+    if Naan.objects.exists() or get_user_model().objects.exists():
+        return None
+    org = services.ensure_organization(name=DEMO_ORG)
+    naan = services.register_naan(
+        naan=DEMO_NAAN,
+        holder=org,
+        policy_statement="Test identifiers: they may not resolve for long (ARK spec, NAAN 99999).",
+    )
+    shoulder = services.delegate_shoulder(
+        naan=naan,
+        prefix=DEMO_SHOULDER,
+        organization=org,
+        is_test=True,
+        persistence_statement="Demo shoulder: identifiers minted here are for trying the service.",
+    )
+    _, key = services.issue_api_key(organization=org, name="demo key")
+    password = secrets.token_urlsafe(12)
+    get_user_model().objects.create_superuser("admin", "admin@localhost", password)
+    return DemoSetup(username="admin", password=password, api_key=key, shoulder=str(shoulder))

@@ -1,0 +1,75 @@
+"""Typed errors of the identifier layer.
+
+Each carries a stable ``code`` and a message written for the person who made the request; the
+HTTP layer maps them to status codes in one place. ``InvalidArk`` comes from the pure domain.
+"""
+
+from __future__ import annotations
+
+from arks.domain.ark import InvalidArk
+
+
+class IdentifierError(Exception):
+    """Base of the identifier layer's expected failures (never a bug)."""
+
+    code = "identifier_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(IdentifierError):
+    code = "invalid"
+
+
+class InvalidTarget(InvalidInput):
+    code = "invalid_target"
+
+
+class InvalidTemplateError(InvalidInput):
+    code = "invalid_template"
+
+
+class ShoulderConflict(IdentifierError):
+    code = "shoulder_conflict"
+
+
+class ShoulderUnavailable(IdentifierError):
+    """The shoulder is inactive or has minted every name its template allows."""
+
+    code = "shoulder_unavailable"
+
+
+class NotFound(IdentifierError):
+    code = "not_found"
+
+
+class InvalidStateChange(IdentifierError):
+    code = "invalid_state_change"
+
+
+class MergeRefused(IdentifierError):
+    code = "merge_refused"
+
+
+class ArkDeletionForbidden(IdentifierError):
+    """ARKs are never deleted: an ARK once minted resolves forever (withdraw it instead)."""
+
+    code = "deletion_forbidden"
+
+
+__all__ = [
+    "ArkDeletionForbidden",
+    "IdentifierError",
+    "InvalidArk",
+    "InvalidInput",
+    "InvalidStateChange",
+    "InvalidTarget",
+    "InvalidTemplateError",
+    "MergeRefused",
+    "NotFound",
+    "ShoulderConflict",
+    "ShoulderUnavailable",
+]

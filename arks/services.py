@@ -1,0 +1,439 @@
+"""Writes of the identifier layer: every change to NAANs, shoulders, ARKs and keys goes here.
+
+Each function is keyword-only, runs in one transaction and writes the ``ArkEvent`` history of what
+it changed. Entry points (admin, API, commands, tasks) call these and carry no rules of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from arks.domain import noid
+from arks.domain.ark import is_betanumeric
+from arks.domain.naan_registry import NaanRecord
+from arks.errors import (
+    InvalidInput,
+    InvalidStateChange,
+    InvalidTarget,
+    InvalidTemplateError,
+    MergeRefused,
+    ShoulderConflict,
+    ShoulderUnavailable,
+)
+from arks.models import ApiKey, Ark, ArkEvent, Naan, Organization, RegistryNaan, Shoulder
+
+MAX_TARGET_LENGTH: Final = 2000
+MAX_ERC_LENGTH: Final = 10_000
+MAX_METADATA_BYTES: Final = 64 * 1024
+MAX_BATCH: Final = 10_000
+ERC_FIELDS: Final = ("who", "what", "when", "where")
+State = Ark.State
+
+
+@dataclass(frozen=True)
+class ArkData:
+    """What an ARK is bound to: its target, state and metadata (ERC kernel plus more)."""
+
+    target: str = ""
+    state: str = State.RESERVED
+    who: str = ""
+    what: str = ""
+    when: str = ""
+    where: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def validated(self) -> ArkData:
+        target = validate_target(self.target)
+        for name in ERC_FIELDS:
+            validate_erc(name, getattr(self, name))
+        validate_metadata(self.metadata)
+        if self.state not in (State.RESERVED, State.PUBLIC):
+            raise InvalidStateChange("a new ARK is either reserved or public", field="state")
+        if self.state == State.PUBLIC and not target:
+            raise InvalidStateChange("a public ARK needs a target", field="target")
+        return ArkData(**{**self.__dict__, "target": target})
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate_target(url: str) -> str:
+    """An absolute http(s) URL without credentials; '' means no target yet.
+
+    Redirecting to ``javascript:`` or ``data:`` URLs would turn the resolver into an attack
+    vector, and user:password@ in a target leaks credentials to everyone who resolves it.
+    """
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if len(url) > MAX_TARGET_LENGTH:
+        raise InvalidTarget(f"target is longer than {MAX_TARGET_LENGTH} characters", field="target")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise InvalidTarget("target contains whitespace or control characters", field="target")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise InvalidTarget("target must be an absolute http or https URL", field="target")
+    if not parts.hostname:
+        raise InvalidTarget("target has no host", field="target")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidTarget("target must not carry credentials (user@host)", field="target")
+    return url
+
+
+def validate_erc(name: str, value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    if len(value) > MAX_ERC_LENGTH:
+        raise InvalidInput(f"{name} is longer than {MAX_ERC_LENGTH} characters", field=name)
+
+
+def validate_metadata(metadata: Any) -> None:
+    if not isinstance(metadata, dict):
+        raise InvalidInput("metadata must be a JSON object", field="metadata")
+    size = len(json.dumps(metadata, ensure_ascii=False).encode())
+    if size > MAX_METADATA_BYTES:
+        raise InvalidInput(
+            f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}", field="metadata"
+        )
+
+
+def parse_template(template: str, *, prefix: str) -> noid.Template:
+    try:
+        return noid.Template.parse(template, prefix=prefix)
+    except noid.InvalidTemplate as exc:
+        raise InvalidTemplateError(str(exc), field="template") from None
+
+
+def validate_shoulder(
+    *, naan: Naan | None, prefix: str, template: str, others: Iterable[str] | None = None
+) -> None:
+    """A shoulder's prefix is betanumeric, its template valid, and it overlaps no other shoulder.
+
+    Overlap (``b`` and ``b5`` under one NAAN) would let two shoulders mint the same name, so it is
+    refused: names are never reassigned. ``others`` are the NAAN's other prefixes (default: the
+    stored ones).
+    """
+    if not prefix or not is_betanumeric(prefix):
+        raise InvalidInput(
+            "the shoulder must be betanumeric (0-9 bcdfghjkmnpqrstvwxz)", field="prefix"
+        )
+    parse_template(template, prefix=prefix)
+    if others is None:
+        others = Shoulder.objects.filter(naan=naan).values_list("prefix", flat=True)
+    for other in others:
+        if other.startswith(prefix) or prefix.startswith(other):
+            raise ShoulderConflict(
+                f"shoulder {prefix!r} overlaps the shoulder {other!r} of the same NAAN",
+                field="prefix",
+            )
+
+
+# --- organisations, NAANs, shoulders ----------------------------------------------------------
+
+
+def ensure_organization(*, name: str) -> Organization:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("an organisation needs a name", field="org")
+    org, _ = Organization.objects.get_or_create(name=name)
+    return org
+
+
+@transaction.atomic
+def register_naan(
+    *, naan: str, holder: Organization, forward_to: str = "", policy_statement: str = ""
+) -> Naan:
+    """Create or update a NAAN; with ``forward_to`` it is served by another node."""
+    naan = naan.strip().lower()
+    if not naan or not is_betanumeric(naan):
+        raise InvalidInput(f"{naan!r} is not a betanumeric NAAN", field="naan")
+    if forward_to:
+        validate_target(forward_to.replace("${", "").replace("}", "").replace("$", ""))
+    obj, _ = Naan.objects.update_or_create(
+        naan=naan,
+        defaults={
+            "holder": holder,
+            "served": not forward_to,
+            "forward_to": forward_to,
+            "policy_statement": policy_statement,
+        },
+    )
+    return obj
+
+
+@transaction.atomic
+def delegate_shoulder(
+    *,
+    naan: Naan,
+    prefix: str,
+    organization: Organization,
+    template: str = "zeedk",
+    is_test: bool = False,
+    persistence_statement: str = "",
+) -> Shoulder:
+    """Delegate a new shoulder of ``naan`` to ``organization``."""
+    # Lock the NAAN so two concurrent delegations cannot both pass the overlap check.
+    Naan.objects.select_for_update().filter(pk=naan.pk).first()
+    validate_shoulder(naan=naan, prefix=prefix, template=template)
+    return Shoulder.objects.create(
+        naan=naan,
+        prefix=prefix,
+        organization=organization,
+        template=template,
+        is_test=is_test or naan.naan == "99999",
+        persistence_statement=persistence_statement,
+    )
+
+
+# --- minting ----------------------------------------------------------------------------------
+
+
+def mint(
+    *, shoulder: Shoulder, actor: str, data: ArkData | None = None, count: int = 1
+) -> list[Ark]:
+    """Mint ``count`` ARKs under ``shoulder``, all bound to the same ``data``."""
+    if not 1 <= count <= MAX_BATCH:
+        raise InvalidInput(f"count must be between 1 and {MAX_BATCH}", field="count")
+    checked = (data or ArkData()).validated()
+    return _mint(shoulder=shoulder, actor=actor, items=[checked] * count)
+
+
+def mint_each(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[Ark]:
+    """Mint one ARK per item, each with its own data; all or nothing."""
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidInput(f"between 1 and {MAX_BATCH} items at once", field="items")
+    return _mint(shoulder=shoulder, actor=actor, items=[item.validated() for item in items])
+
+
+@transaction.atomic
+def _mint(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[Ark]:
+    if not shoulder.is_active:
+        raise ShoulderUnavailable(f"shoulder {shoulder} is not active", field="shoulder")
+    template = parse_template(shoulder.template, prefix=shoulder.prefix)
+    naan = shoulder.naan.naan
+    start = _take_counter(shoulder, len(items), capacity=template.capacity)
+    now = timezone.now()
+    arks = []
+    for offset, item in enumerate(items):
+        name = template.name(start + offset, naan=naan)
+        text = f"ark:{naan}/{name}"
+        arks.append(_new_ark(text, naan=naan, shoulder=shoulder, item=item, now=now))
+    Ark.objects.bulk_create(arks)
+    ArkEvent.objects.bulk_create(
+        ArkEvent(ark=ark, at=now, actor=actor, action=ArkEvent.Action.MINT, changes=_snapshot(ark))
+        for ark in arks
+    )
+    return arks
+
+
+def _take_counter(shoulder: Shoulder, n: int, *, capacity: int | None) -> int:
+    """Reserve counter values [start, start + n) atomically and return ``start``.
+
+    The UPDATE takes the row's write lock before anything is read, so parallel minters on
+    PostgreSQL (row lock) and SQLite (database lock) queue here and never see the same counter.
+    """
+    Shoulder.objects.filter(pk=shoulder.pk).update(counter=F("counter") + n)
+    shoulder.refresh_from_db(fields=["counter"])
+    end = shoulder.counter
+    if capacity is not None and end > capacity:
+        left = max(capacity - (end - n), 0)
+        raise ShoulderUnavailable(
+            f"shoulder {shoulder} has {left} names left; {n} were asked for", field="shoulder"
+        )
+    return end - n
+
+
+def _new_ark(text: str, *, naan: str, shoulder: Shoulder, item: ArkData, now: Any) -> Ark:
+    return Ark(
+        ark=text,
+        key=text,  # NOID names hold no hyphens: the display form is the key
+        naan=naan,
+        shoulder=shoulder,
+        owner_id=shoulder.organization_id,
+        state=item.state,
+        target=item.target,
+        who=item.who,
+        what=item.what,
+        when=item.when,
+        where=item.where,
+        metadata=item.metadata,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _snapshot(ark: Ark) -> dict[str, Any]:
+    fields = ("state", "target", *ERC_FIELDS, "metadata")
+    return {name: [None, getattr(ark, name)] for name in fields if getattr(ark, name)}
+
+
+# --- changing ARKs ----------------------------------------------------------------------------
+
+UNSET: Final = object()
+
+# Allowed state changes. Public never goes back to reserved: once the world has seen an ARK, it
+# must keep resolving (to its target or its tombstone).
+_TRANSITIONS: Final = {
+    (State.RESERVED, State.PUBLIC),
+    (State.RESERVED, State.UNAVAILABLE),
+    (State.PUBLIC, State.UNAVAILABLE),
+    (State.UNAVAILABLE, State.PUBLIC),
+}
+
+
+@transaction.atomic
+def update_ark(*, ark: Ark, actor: str, note: str = "", **changes: Any) -> Ark:
+    """Change target, ERC metadata, ``metadata``, ``state`` and ``reason``; record what changed.
+
+    Fields left out are left alone. Nothing happens (and no event is written) when the values
+    equal the stored ones, so retrying an update is harmless.
+    """
+    locked = Ark.objects.select_for_update().get(pk=ark.pk)
+    new = check_ark_update(ark=locked, **changes)
+    diff = {k: [getattr(locked, k), v] for k, v in new.items() if getattr(locked, k) != v}
+    if not diff:
+        return locked
+    for name, (_, value) in diff.items():
+        setattr(locked, name, value)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*diff, "updated_at"])
+    ArkEvent.objects.create(
+        ark=locked, at=locked.updated_at, actor=actor, action=_action(diff), changes=diff, note=note
+    )
+    return locked
+
+
+def check_ark_update(*, ark: Ark, **changes: Any) -> dict[str, Any]:
+    """Validate an update without writing it (forms use it to show errors next to fields)."""
+    unknown = set(changes) - {"target", "state", "reason", "metadata", *ERC_FIELDS}
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+    return _validated_changes(ark, changes)
+
+
+def _validated_changes(ark: Ark, changes: dict[str, Any]) -> dict[str, Any]:
+    new = dict(changes)
+    if "target" in new:
+        new["target"] = validate_target(new["target"])
+    for name in ERC_FIELDS:
+        if name in new:
+            validate_erc(name, new[name])
+    if "metadata" in new:
+        validate_metadata(new["metadata"])
+    state = new.get("state", ark.state)
+    if state != ark.state and (ark.state, state) not in _TRANSITIONS:
+        raise InvalidStateChange(f"an ARK cannot go from {ark.state} to {state}", field="state")
+    if state == State.PUBLIC and not new.get("target", ark.target):
+        raise InvalidStateChange("a public ARK needs a target", field="target")
+    if state == State.UNAVAILABLE and not new.get("reason", ark.reason).strip():
+        raise InvalidStateChange("withdrawing an ARK needs a reason", field="reason")
+    if state != State.UNAVAILABLE and state != ark.state:
+        new.setdefault("reason", "")
+    return new
+
+
+def _action(diff: dict[str, Any]) -> str:
+    if "state" in diff and diff["state"][1] == State.UNAVAILABLE:
+        return ArkEvent.Action.TOMBSTONE
+    if set(diff) <= {"state", "reason"}:
+        return ArkEvent.Action.STATE
+    return ArkEvent.Action.UPDATE
+
+
+def tombstone(*, ark: Ark, actor: str, reason: str) -> Ark:
+    """Withdraw an ARK: it keeps resolving, to a 410 page with its last metadata and ``reason``."""
+    return update_ark(ark=ark, actor=actor, state=State.UNAVAILABLE, reason=reason)
+
+
+@transaction.atomic
+def merge(*, ark: Ark, into: Ark, actor: str, note: str = "") -> Ark:
+    """Make ``ark`` an alias of ``into``: it resolves through its survivor from now on."""
+    survivor = into
+    seen = {into.pk}
+    while survivor.merged_into_id is not None:
+        survivor = Ark.objects.get(pk=survivor.merged_into_id)
+        if survivor.pk in seen:  # pragma: no cover - the chain is kept acyclic below
+            break
+        seen.add(survivor.pk)
+    if ark.pk in seen:
+        raise MergeRefused(f"{into} is {ark} or resolves through it", field="into")
+    locked = Ark.objects.select_for_update().get(pk=ark.pk)
+    if locked.merged_into_id == survivor.pk:
+        return locked
+    diff = {"merged_into": [_ark_text(locked.merged_into_id), survivor.ark]}
+    locked.merged_into = survivor
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["merged_into", "updated_at"])
+    ArkEvent.objects.create(
+        ark=locked,
+        at=locked.updated_at,
+        actor=actor,
+        action=ArkEvent.Action.MERGE,
+        changes=diff,
+        note=note,
+    )
+    return locked
+
+
+def _ark_text(pk: int | None) -> str | None:
+    return None if pk is None else Ark.objects.values_list("ark", flat=True).get(pk=pk)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def issue_api_key(*, organization: Organization, name: str) -> tuple[ApiKey, str]:
+    """A new key for ``organization``; the returned plain key is not stored and cannot be shown
+    again."""
+    api_key, key = ApiKey.objects.create_key(name=name or "API key", organization=organization)
+    return api_key, key
+
+
+def revoke_api_key(*, api_key: ApiKey) -> ApiKey:
+    if not api_key.revoked:
+        api_key.revoked = True
+        api_key.save(update_fields=["revoked"])
+    return api_key
+
+
+# --- the public NAAN registry -----------------------------------------------------------------
+
+
+@transaction.atomic
+def import_registry(records: Iterable[NaanRecord]) -> tuple[int, int]:
+    """Upsert registry records by (NAAN, shoulder); returns (created, updated)."""
+    created = updated = 0
+    now = timezone.now()
+    for record in records:
+        _, was_created = RegistryNaan.objects.update_or_create(
+            naan=record.naan,
+            shoulder=record.shoulder,
+            defaults={**_registry_fields(record), "imported_at": now},
+        )
+        created += was_created
+        updated += not was_created
+    return created, updated
+
+
+def _registry_fields(record: NaanRecord) -> dict[str, Any]:
+    return {
+        "name": record.name[:300],
+        "acronym": record.acronym[:100],
+        "where": record.where[:500],
+        "target": record.target[:500],
+        "http_code": record.http_code,
+        "registered": record.registered,
+        "org_type": record.org_type[:16],
+        "policy": record.policy[:200],
+        "tenure": record.tenure[:100],
+        "policy_url": record.policy_url[:500],
+        "test_identifier": record.test_identifier[:500],
+    }
