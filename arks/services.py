@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from arks.domain import noid
 from arks.domain.ark import is_betanumeric
-from arks.domain.naan_registry import NaanRecord
+from arks.domain.naan_registry import NaanRecord, expand_target
 from arks.errors import (
     InvalidInput,
     InvalidStateChange,
@@ -156,7 +156,7 @@ def register_naan(
     if not naan or not is_betanumeric(naan):
         raise InvalidInput(f"{naan!r} is not a betanumeric NAAN", field="naan")
     if forward_to:
-        validate_target(forward_to.replace("${", "").replace("}", "").replace("$", ""))
+        _check_forwarding(forward_to, naan=naan)
     obj, _ = Naan.objects.update_or_create(
         naan=naan,
         defaults={
@@ -167,6 +167,14 @@ def register_naan(
         },
     )
     return obj
+
+
+def _check_forwarding(template: str, *, naan: str) -> None:
+    """The template must expand to an http(s) URL, since the resolver redirects to it."""
+    try:
+        expand_target(template, ark=f"ark:{naan}/test", where=template)
+    except ValueError as exc:
+        raise InvalidTarget(f"forward_to: {exc}", field="forward_to") from None
 
 
 @transaction.atomic
@@ -356,7 +364,7 @@ def tombstone(*, ark: Ark, actor: str, reason: str) -> Ark:
 @transaction.atomic
 def merge(*, ark: Ark, into: Ark, actor: str, note: str = "") -> Ark:
     """Make ``ark`` an alias of ``into``: it resolves through its survivor from now on."""
-    survivor = into
+    survivor = Ark.objects.get(pk=into.pk)  # the stored chain, not a possibly stale instance
     seen = {into.pk}
     while survivor.merged_into_id is not None:
         survivor = Ark.objects.get(pk=survivor.merged_into_id)

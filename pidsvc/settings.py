@@ -143,6 +143,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
+    for _folder in (_queue_dir, VAR_DIR / "celery" / "control"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

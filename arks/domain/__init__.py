@@ -1,0 +1,1 @@
+"""Pure, framework-free identifier logic: ARK syntax (``ark``) and NOID minting (``noid``)."""

@@ -1,0 +1,19 @@
+"""Celery tasks of the identifier layer: thin callers of the services, ids in."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from arks import services
+from arks.models import Shoulder
+
+
+@shared_task(acks_late=True)
+def mint_arks(shoulder_id: int, count: int, actor: str, target: str = "") -> list[str]:
+    """Mint ``count`` ARKs in the background (large scripted mints); returns the ARKs."""
+    shoulder = Shoulder.objects.select_related("naan").get(pk=shoulder_id)
+    state = services.State.PUBLIC if target else services.State.RESERVED
+    data = services.ArkData(target=target, state=state)
+    return [
+        ark.ark for ark in services.mint(shoulder=shoulder, actor=actor, data=data, count=count)
+    ]

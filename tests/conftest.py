@@ -1,0 +1,62 @@
+"""Test set-up shared by the whole suite.
+
+``PIDSVC_REQUIRE_SERVICES`` (set by .ci/run) names the real services this run must use; when one
+is missing the session stops at once with a message, rather than testing something else.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("default")
+
+
+def required_services() -> set[str]:
+    return {s.strip() for s in os.environ.get("PIDSVC_REQUIRE_SERVICES", "").split(",") if s}
+
+
+def _check_database() -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.exit(f"PostgreSQL is required but DATABASE_URL selects {engine}", returncode=3)
+
+
+def _check_broker() -> None:
+    from kombu import Connection
+
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("filesystem://", "memory://")):
+        pytest.exit(f"a broker server is required but CELERY_BROKER_URL is {url}", returncode=3)
+    try:
+        with Connection(url, connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        pytest.exit(f"the broker at {url} is unreachable: {exc}", returncode=3)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    needed = required_services()
+    if "postgresql" in needed:
+        _check_database()
+    if "broker" in needed:
+        _check_broker()
+
+
+@pytest.fixture
+def postgresql_only() -> None:
+    """For behaviour that only PostgreSQL has (triggers). CI requires PostgreSQL, so there this
+    never skips; on the embedded SQLite default it does, saying why."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if "postgresql" in required_services():
+            pytest.fail("this test needs PostgreSQL")
+        pytest.skip("PostgreSQL-only behaviour; CI runs it on PostgreSQL")

@@ -1,0 +1,40 @@
+"""Helpers for tests that start other processes (manage.py commands, Celery workers) against the
+test database."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The URL of the database the tests are using right now (the test database)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or ""
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process that must see what this test wrote."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url(),
+        SECRET_KEY=os.environ.get("SECRET_KEY", "test-suite-only-secret-key"),
+        DJANGO_SETTINGS_MODULE="pidsvc.settings",
+        DATABASE_CONN_MAX_AGE="0",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), *args]
