@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
+from arks import bulk
 from arks.domain import noid
 from arks.domain.ark import is_betanumeric
 from arks.domain.naan_registry import NaanRecord, expand_target
@@ -234,10 +234,14 @@ def _mint(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[A
         name = template.name(start + offset, naan=naan)
         text = f"ark:{naan}/{name}"
         arks.append(_new_ark(text, naan=naan, shoulder=shoulder, item=item, now=now))
-    Ark.objects.bulk_create(arks)
-    ArkEvent.objects.bulk_create(
-        ArkEvent(ark=ark, at=now, actor=actor, action=ArkEvent.Action.MINT, changes=_snapshot(ark))
-        for ark in arks
+    bulk.insert(arks)
+    bulk.insert(
+        [
+            ArkEvent(
+                ark_id=a.pk, at=now, actor=actor, action=ArkEvent.Action.MINT, changes=_snapshot(a)
+            )
+            for a in arks
+        ]
     )
     return arks
 
@@ -248,9 +252,14 @@ def _take_counter(shoulder: Shoulder, n: int, *, capacity: int | None) -> int:
     The UPDATE takes the row's write lock before anything is read, so parallel minters on
     PostgreSQL (row lock) and SQLite (database lock) queue here and never see the same counter.
     """
-    Shoulder.objects.filter(pk=shoulder.pk).update(counter=F("counter") + n)
-    shoulder.refresh_from_db(fields=["counter"])
-    end = shoulder.counter
+    table = connection.ops.quote_name(Shoulder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET counter = counter + %s WHERE id = %s RETURNING counter",  # noqa: S608
+            [n, shoulder.pk],
+        )
+        (end,) = cursor.fetchone()
+    shoulder.counter = end
     if capacity is not None and end > capacity:
         left = max(capacity - (end - n), 0)
         raise ShoulderUnavailable(

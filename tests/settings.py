@@ -8,12 +8,12 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key")
 
-from pidsvc.settings import *  # noqa: F403
+from pidsvc.settings import *
 
 # Tests render admin pages without running collectstatic first: serve static files from the apps.
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}  # noqa: F405
+}
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
