@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate worker bench clean
+.PHONY: run test lint migrate bench clean lock
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pidsvc needs Python 3.11 or newer")'
@@ -37,3 +37,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+
+# Re-pin requirements.txt from requirements.in in a clean environment.
+lock:
+	rm -rf var/lockvenv && $(PYTHON) -m venv var/lockvenv
+	var/lockvenv/bin/pip install --quiet -r requirements.in
+	{ echo '# Every runtime package, pinned (generated from requirements.in by `make lock`).'; \
+	  var/lockvenv/bin/pip freeze | grep -v '^pip==\|^setuptools=='; } > requirements.txt
+	rm -rf var/lockvenv
