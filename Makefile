@@ -1,6 +1,9 @@
 # pidsvc: `make run` serves the service on the embedded default; `make test` runs the whole suite.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first Python 3.11+ that actually runs (version-manager shims may exist but fail).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+	done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,7 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint migrate bench clean lock
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pidsvc needs Python 3.11 or newer")'
+	@test -n "$(PYTHON)" || { echo "pidsvc needs Python 3.11 or newer (python3.11 or later on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

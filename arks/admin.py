@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -122,8 +123,20 @@ class OrgShoulderInline(ShoulderCountsMixin, admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, obj)
 
 
+class NaanForm(forms.ModelForm):
+    def clean_forward_to(self) -> str:
+        """Checked as ``services.register_naan`` checks it, so an unsafe URL is a form error."""
+        value = self.cleaned_data["forward_to"]
+        try:
+            services.validate_target(value.replace("${", "").replace("}", "").replace("$", ""))
+        except IdentifierError as exc:
+            raise ValidationError(exc.message) from None
+        return value
+
+
 @admin.register(Naan)
 class NaanAdmin(admin.ModelAdmin):
+    form = NaanForm
     list_display = ["naan", "holder", "served", "forward_to", "shoulder_count"]
     list_filter = ["served"]
     search_fields = ["naan", "holder__name"]
@@ -132,6 +145,11 @@ class NaanAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Naan]:
         return super().get_queryset(request).select_related("holder")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # ``served`` follows ``forward_to`` (see ``services.register_naan``); a NAAN is never
+        # renamed: its ARKs carry it, and ``register_naan`` would create a second NAAN instead.
+        return ["naan", "served"] if obj else ["served"]
 
     @admin.display(description="shoulders")
     def shoulder_count(self, obj: Naan) -> int:
@@ -147,17 +165,22 @@ class NaanAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # What ``formset.save()`` would record; the admin's change message reads it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for shoulder_form in formset.forms:
             if not shoulder_form.has_changed() or shoulder_form.cleaned_data.get("DELETE"):
                 continue
-            self._save_shoulder(shoulder_form, naan=form.instance)
+            if shoulder_form.instance.pk:
+                shoulder = self._save_shoulder(shoulder_form, naan=form.instance)
+                formset.changed_objects.append((shoulder, shoulder_form.changed_data))
+            else:
+                formset.new_objects.append(self._save_shoulder(shoulder_form, naan=form.instance))
 
-    def _save_shoulder(self, shoulder_form: ShoulderForm, *, naan: Naan) -> None:
+    def _save_shoulder(self, shoulder_form: ShoulderForm, *, naan: Naan) -> Shoulder:
         data = shoulder_form.cleaned_data
         if shoulder_form.instance.pk:  # only the mutable fields can have changed
-            shoulder_form.save()
-            return
-        services.delegate_shoulder(
+            return shoulder_form.save()
+        return services.delegate_shoulder(
             naan=naan,
             prefix=data["prefix"],
             organization=data["organization"],
@@ -207,6 +230,9 @@ class ApiKeyAdmin(APIKeyModelAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         return (*fields, "organization", "last_used_at") if obj else (*fields, "last_used_at")
 
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj else ["revoked"]  # a key is issued valid; it is revoked on its page
+
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             if obj.revoked:
@@ -214,7 +240,10 @@ class ApiKeyAdmin(APIKeyModelAdmin):
             obj.save(update_fields=["name", "expiry_date", "revoked"])
             return
         issued, key = services.issue_api_key(organization=obj.organization, name=obj.name)
-        obj.pk = issued.pk
+        if obj.expiry_date:  # the service issues keys without one
+            issued.expiry_date = obj.expiry_date
+            issued.save(update_fields=["expiry_date"])
+        obj.pk, obj.prefix = issued.pk, issued.prefix  # what the admin's messages and log show
         messages.warning(
             request,
             f"The API key for {obj.organization} is: {key} — copy it now, it will not be "
@@ -268,7 +297,10 @@ class ShoulderFilter(admin.SimpleListFilter):
         return [(str(s.pk), str(s)) for s in Shoulder.objects.select_related("naan")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ark]) -> QuerySet[Ark]:
-        return queryset.filter(shoulder_id=self.value()) if self.value() else queryset
+        try:
+            return queryset.filter(shoulder_id=self.value()) if self.value() else queryset
+        except ValueError as exc:  # not a number: the change list says so instead of a 500
+            raise IncorrectLookupParameters(exc) from None
 
 
 class ArkEventInline(admin.TabularInline):
@@ -325,6 +357,7 @@ class ArkAdmin(admin.ModelAdmin):
     inlines = [ArkEventInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts scan the whole table
     list_per_page = 50
 
     def has_add_permission(self, request: HttpRequest) -> bool:
