@@ -7,176 +7,417 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('url', models.URLField(blank=True)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("url", models.URLField(blank=True)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Naan',
+            name="Naan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('naan', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[0123456789bcdfghjkmnpqrstvwxz]+$', 'Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.')], verbose_name='NAAN')),
-                ('served', models.BooleanField(default=True, help_text='This node resolves and mints ARKs of this NAAN.')),
-                ('forward_to', models.CharField(blank=True, help_text='For NAANs served elsewhere: a URL or template (${content}, ${pid}, ${value}).', max_length=500)),
-                ('policy_statement', models.TextField(blank=True, help_text="The NAAN holder's commitment, shown on the NAAN's landing page.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='naans', to='arks.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "naan",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0123456789bcdfghjkmnpqrstvwxz]+$",
+                                "Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.",
+                            )
+                        ],
+                        verbose_name="NAAN",
+                    ),
+                ),
+                (
+                    "served",
+                    models.BooleanField(
+                        default=True, help_text="This node resolves and mints ARKs of this NAAN."
+                    ),
+                ),
+                (
+                    "forward_to",
+                    models.CharField(
+                        blank=True,
+                        help_text="For NAANs served elsewhere: a URL or template (${content}, ${pid}, ${value}).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "policy_statement",
+                    models.TextField(
+                        blank=True,
+                        help_text="The NAAN holder's commitment, shown on the NAAN's landing page.",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="naans",
+                        to="arks.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'NAAN',
-                'verbose_name_plural': 'NAANs',
-                'ordering': ['naan'],
+                "verbose_name": "NAAN",
+                "verbose_name_plural": "NAANs",
+                "ordering": ["naan"],
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.CharField(editable=False, max_length=150, primary_key=True, serialize=False, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8, unique=True)),
-                ('hashed_key', models.CharField(editable=False, max_length=150)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('name', models.CharField(default=None, help_text='A free-form name for the API key. Need not be unique. 50 characters max.', max_length=50)),
-                ('revoked', models.BooleanField(blank=True, default=False, help_text='If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)')),
-                ('expiry_date', models.DateTimeField(blank=True, help_text='Once API key expires, clients cannot use it anymore.', null=True, verbose_name='Expires')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to='arks.organization')),
+                (
+                    "id",
+                    models.CharField(
+                        editable=False,
+                        max_length=150,
+                        primary_key=True,
+                        serialize=False,
+                        unique=True,
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=8, unique=True)),
+                ("hashed_key", models.CharField(editable=False, max_length=150)),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "name",
+                    models.CharField(
+                        default=None,
+                        help_text="A free-form name for the API key. Need not be unique. 50 characters max.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "revoked",
+                    models.BooleanField(
+                        blank=True,
+                        default=False,
+                        help_text="If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)",
+                    ),
+                ),
+                (
+                    "expiry_date",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Once API key expires, clients cannot use it anymore.",
+                        null=True,
+                        verbose_name="Expires",
+                    ),
+                ),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_keys",
+                        to="arks.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'verbose_name_plural': 'API keys',
-                'ordering': ('-created',),
-                'abstract': False,
+                "verbose_name": "API key",
+                "verbose_name_plural": "API keys",
+                "ordering": ("-created",),
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RegistryNaan',
+            name="RegistryNaan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('naan', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[0123456789bcdfghjkmnpqrstvwxz]+$', 'Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.')], verbose_name='NAAN')),
-                ('shoulder', models.CharField(blank=True, max_length=64)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('acronym', models.CharField(blank=True, max_length=100)),
-                ('where', models.CharField(blank=True, max_length=500)),
-                ('target', models.CharField(blank=True, max_length=500)),
-                ('http_code', models.PositiveSmallIntegerField(default=302)),
-                ('registered', models.DateField(blank=True, null=True)),
-                ('org_type', models.CharField(blank=True, max_length=16)),
-                ('policy', models.CharField(blank=True, max_length=200)),
-                ('tenure', models.CharField(blank=True, max_length=100)),
-                ('policy_url', models.CharField(blank=True, max_length=500)),
-                ('test_identifier', models.CharField(blank=True, max_length=500)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "naan",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0123456789bcdfghjkmnpqrstvwxz]+$",
+                                "Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.",
+                            )
+                        ],
+                        verbose_name="NAAN",
+                    ),
+                ),
+                ("shoulder", models.CharField(blank=True, max_length=64)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("acronym", models.CharField(blank=True, max_length=100)),
+                ("where", models.CharField(blank=True, max_length=500)),
+                ("target", models.CharField(blank=True, max_length=500)),
+                ("http_code", models.PositiveSmallIntegerField(default=302)),
+                ("registered", models.DateField(blank=True, null=True)),
+                ("org_type", models.CharField(blank=True, max_length=16)),
+                ("policy", models.CharField(blank=True, max_length=200)),
+                ("tenure", models.CharField(blank=True, max_length=100)),
+                ("policy_url", models.CharField(blank=True, max_length=500)),
+                ("test_identifier", models.CharField(blank=True, max_length=500)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'registry NAAN',
-                'verbose_name_plural': 'registry NAANs',
-                'ordering': ['naan', 'shoulder'],
-                'constraints': [models.UniqueConstraint(fields=('naan', 'shoulder'), name='unique_registry_naan')],
+                "verbose_name": "registry NAAN",
+                "verbose_name_plural": "registry NAANs",
+                "ordering": ["naan", "shoulder"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("naan", "shoulder"), name="unique_registry_naan"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Shoulder',
+            name="Shoulder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[0123456789bcdfghjkmnpqrstvwxz]+$', 'Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.')])),
-                ('template', models.CharField(default='zeedk', help_text='NOID mask: r, s or z, then d and e characters, optional final k (zeedk).', max_length=64)),
-                ('counter', models.BigIntegerField(default=0, editable=False)),
-                ('is_test', models.BooleanField(default=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('persistence_statement', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('naan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shoulders', to='arks.naan')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shoulders', to='arks.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0123456789bcdfghjkmnpqrstvwxz]+$",
+                                "Use betanumeric characters only: digits and the consonants bcdfghjkmnpqrstvwxz.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "template",
+                    models.CharField(
+                        default="zeedk",
+                        help_text="NOID mask: r, s or z, then d and e characters, optional final k (zeedk).",
+                        max_length=64,
+                    ),
+                ),
+                ("counter", models.BigIntegerField(default=0, editable=False)),
+                ("is_test", models.BooleanField(default=False)),
+                ("is_active", models.BooleanField(default=True)),
+                ("persistence_statement", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "naan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shoulders",
+                        to="arks.naan",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shoulders",
+                        to="arks.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['naan__naan', 'prefix'],
+                "ordering": ["naan__naan", "prefix"],
             },
         ),
         migrations.CreateModel(
-            name='Ark',
+            name="Ark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ark', models.CharField(editable=False, max_length=512, unique=True, verbose_name='ARK')),
-                ('key', models.CharField(editable=False, max_length=512, unique=True)),
-                ('naan', models.CharField(editable=False, max_length=32, verbose_name='NAAN')),
-                ('state', models.CharField(choices=[('reserved', 'reserved'), ('public', 'public'), ('unavailable', 'unavailable')], default='reserved', max_length=12)),
-                ('reason', models.TextField(blank=True, help_text='Why the ARK is unavailable (tombstone).')),
-                ('target', models.CharField(blank=True, max_length=2000)),
-                ('who', models.TextField(blank=True)),
-                ('what', models.TextField(blank=True)),
-                ('when', models.TextField(blank=True)),
-                ('where', models.TextField(blank=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='aliases', to='arks.ark')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='arks', to='arks.organization')),
-                ('shoulder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='arks', to='arks.shoulder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ark",
+                    models.CharField(
+                        editable=False, max_length=512, unique=True, verbose_name="ARK"
+                    ),
+                ),
+                ("key", models.CharField(editable=False, max_length=512, unique=True)),
+                ("naan", models.CharField(editable=False, max_length=32, verbose_name="NAAN")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("reserved", "reserved"),
+                            ("public", "public"),
+                            ("unavailable", "unavailable"),
+                        ],
+                        default="reserved",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, help_text="Why the ARK is unavailable (tombstone)."
+                    ),
+                ),
+                ("target", models.CharField(blank=True, max_length=2000)),
+                ("who", models.TextField(blank=True)),
+                ("what", models.TextField(blank=True)),
+                ("when", models.TextField(blank=True)),
+                ("where", models.TextField(blank=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="aliases",
+                        to="arks.ark",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="arks",
+                        to="arks.organization",
+                    ),
+                ),
+                (
+                    "shoulder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="arks",
+                        to="arks.shoulder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ARK',
-                'verbose_name_plural': 'ARKs',
-                'ordering': ['-id'],
+                "verbose_name": "ARK",
+                "verbose_name_plural": "ARKs",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ArkEvent',
+            name="ArkEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('actor', models.CharField(max_length=200)),
-                ('action', models.CharField(choices=[('mint', 'minted'), ('update', 'updated'), ('state', 'state changed'), ('tombstone', 'withdrawn'), ('merge', 'merged')], max_length=16)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True)),
-                ('ark', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='arks.ark')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("actor", models.CharField(max_length=200)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("mint", "minted"),
+                            ("update", "updated"),
+                            ("state", "state changed"),
+                            ("tombstone", "withdrawn"),
+                            ("merge", "merged"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "ark",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="arks.ark",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['ark', 'at'], name='arkevent_ark_at')],
+                "ordering": ["at", "id"],
+                "indexes": [models.Index(fields=["ark", "at"], name="arkevent_ark_at")],
             },
         ),
         migrations.AddConstraint(
-            model_name='shoulder',
-            constraint=models.UniqueConstraint(fields=('naan', 'prefix'), name='unique_shoulder_per_naan'),
+            model_name="shoulder",
+            constraint=models.UniqueConstraint(
+                fields=("naan", "prefix"), name="unique_shoulder_per_naan"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shoulder',
-            constraint=models.CheckConstraint(condition=models.Q(('counter__gte', 0)), name='counter_not_negative'),
+            model_name="shoulder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("counter__gte", 0)), name="counter_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ark',
-            index=models.Index(fields=['shoulder', 'state'], name='ark_shoulder_state'),
+            model_name="ark",
+            index=models.Index(fields=["shoulder", "state"], name="ark_shoulder_state"),
         ),
         migrations.AddIndex(
-            model_name='ark',
-            index=models.Index(fields=['updated_at'], name='ark_updated_at'),
+            model_name="ark",
+            index=models.Index(fields=["updated_at"], name="ark_updated_at"),
         ),
         migrations.AddIndex(
-            model_name='ark',
-            index=models.Index(fields=['naan'], name='ark_naan'),
+            model_name="ark",
+            index=models.Index(fields=["naan"], name="ark_naan"),
         ),
         migrations.AddIndex(
-            model_name='ark',
-            index=models.Index(fields=['target'], name='ark_target', opclasses=['varchar_pattern_ops']),
+            model_name="ark",
+            index=models.Index(
+                fields=["target"], name="ark_target", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ark',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='ark_not_merged_into_itself'),
+            model_name="ark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="ark_not_merged_into_itself",
+            ),
         ),
     ]
