@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -209,6 +209,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "url", "created_at"]
     search_fields = ["name"]
     inlines = [OrgShoulderInline, ApiKeyInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["issue_key_link"]
 
     @admin.display(description="API keys")
