@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate bench clean lock
+.PHONY: run test lint migrate bench clean lock browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "pidsvc needs Python 3.11 or newer (python3.11 or later on PATH)"; exit 1; }
@@ -32,8 +32,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# Debian's chromium and chromium-driver for tests/browser (installed with apt-get when root).
+browser:
+	scripts/ensure-browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.mint

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from arks import selectors, services
 from arks.domain.ark import InvalidArk, normalize
@@ -218,6 +219,11 @@ class OrganizationAdmin(admin.ModelAdmin):
             return "Save the organisation first."
         url = reverse("admin:arks_apikey_add") + f"?organization={obj.pk}"
         return format_html('<a class="button" href="{}">Issue a new API key</a>', url)
+
+
+# The library's own key model is not used (ours belongs to an organisation): keep it out of sight.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(ApiKey)

@@ -32,6 +32,10 @@ class InvalidTemplateError(InvalidInput):
     code = "invalid_template"
 
 
+class ArkConflict(IdentifierError):
+    code = "conflict"
+
+
 class ShoulderConflict(IdentifierError):
     code = "shoulder_conflict"
 
@@ -61,6 +65,7 @@ class ArkDeletionForbidden(IdentifierError):
 
 
 __all__ = [
+    "ArkConflict",
     "ArkDeletionForbidden",
     "IdentifierError",
     "InvalidArk",

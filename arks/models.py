@@ -253,3 +253,27 @@ class RegistryNaan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.naan}/{self.shoulder}" if self.shoulder else self.naan
+
+
+class DailyResolutions(models.Model):
+    """How many times an ARK was resolved on one day (UTC).
+
+    Written in batches by ``arks.stats.flush`` with an upsert on (ark, day), never row by row from
+    a request; ``day`` is indexed for the site-wide series and the most-resolved list.
+    """
+
+    ark = models.ForeignKey(Ark, on_delete=models.PROTECT, related_name="daily_resolutions")
+    day = models.DateField()
+    count = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = "daily resolutions"
+        verbose_name_plural = "daily resolutions"
+        ordering = ["-day", "ark_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ark", "day"], name="unique_daily_resolutions"),
+        ]
+        indexes = [models.Index(fields=["day"], name="dailyresolutions_day")]
+
+    def __str__(self) -> str:
+        return f"{self.ark_id} on {self.day}: {self.count}"

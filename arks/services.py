@@ -16,10 +16,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from arks import bulk
+from arks.domain import ark as arkdomain
 from arks.domain import noid
 from arks.domain.ark import is_betanumeric
 from arks.domain.naan_registry import NaanRecord, expand_target
 from arks.errors import (
+    ArkConflict,
     InvalidInput,
     InvalidStateChange,
     InvalidTarget,
@@ -268,13 +270,21 @@ def _take_counter(shoulder: Shoulder, n: int, *, capacity: int | None) -> int:
     return end - n
 
 
-def _new_ark(text: str, *, naan: str, shoulder: Shoulder, item: ArkData, now: Any) -> Ark:
+def _new_ark(
+    text: str,
+    *,
+    naan: str,
+    shoulder: Shoulder | None,
+    item: ArkData,
+    now: Any,
+    owner: Organization | None = None,
+) -> Ark:
     return Ark(
         ark=text,
         key=text,  # NOID names hold no hyphens: the display form is the key
         naan=naan,
         shoulder=shoulder,
-        owner_id=shoulder.organization_id,
+        owner_id=owner.pk if owner else shoulder.organization_id,
         state=item.state,
         target=item.target,
         who=item.who,
@@ -290,6 +300,36 @@ def _new_ark(text: str, *, naan: str, shoulder: Shoulder, item: ArkData, now: An
 def _snapshot(ark: Ark) -> dict[str, Any]:
     fields = ("state", "target", *ERC_FIELDS, "metadata")
     return {name: [None, getattr(ark, name)] for name in fields if getattr(ark, name)}
+
+
+@transaction.atomic
+def register_ark(*, text: str, owner: Organization, actor: str, data: ArkData | None = None) -> Ark:
+    """Bring an ARK that was not minted here under this node's care (a NAAN holder moving its
+    existing ARKs, hyphens and qualifiers included, to this resolver).
+
+    The NAAN must be served here; the ARK joins the longest shoulder its name starts with.
+    """
+    display = arkdomain.normalize(text, keep_hyphens=True)
+    parsed = arkdomain.parse(text)
+    naan = Naan.objects.filter(naan=parsed.naan, served=True).first()
+    if naan is None:
+        raise InvalidInput(f"NAAN {parsed.naan} is not served by this node", field="ark")
+    key = str(parsed)
+    if Ark.objects.filter(key=key).exists():
+        raise ArkConflict(f"{key} is already registered", field="ark")
+    shoulders = [s for s in naan.shoulders.all() if parsed.name.startswith(s.prefix)]
+    shoulder = max(shoulders, key=lambda s: len(s.prefix), default=None)
+    item = (data or ArkData()).validated()
+    ark = _new_ark(
+        display, naan=naan.naan, shoulder=shoulder, owner=owner, item=item, now=timezone.now()
+    )
+    ark.key = key
+    ark.save(force_insert=True)
+    ArkEvent.objects.create(
+        ark=ark, at=ark.created_at, actor=actor, action=ArkEvent.Action.MINT,
+        changes=_snapshot(ark), note="registered an existing ARK",
+    )  # fmt: skip
+    return ark
 
 
 # --- changing ARKs ----------------------------------------------------------------------------

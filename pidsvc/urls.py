@@ -1,11 +1,18 @@
-"""Top-level routes: the admin. Resolver and API routes join as they are built."""
+"""Top-level routes: the resolver at ``/ark:…``, discovery, statistics, the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+
+from arks import views
 
 admin.site.site_header = "pidsvc administration"
 admin.site.site_title = "pidsvc"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    # Django hands views the decoded path, so "/ark%3A/…" arrives here as "/ark:/…" too.
+    re_path(r"^[Aa][Rr][Kk]:", views.resolve, name="resolve"),
+    path(".well-known/ark", views.well_known_ark, name="well-known-ark"),
+    path("", include("arks.stats_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -60,3 +60,14 @@ def postgresql_only() -> None:
         if "postgresql" in required_services():
             pytest.fail("this test needs PostgreSQL")
         pytest.skip("PostgreSQL-only behaviour; CI runs it on PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _no_resolution_counts_left_behind(settings):
+    """Resolutions counted by one test are never written into another's data: the background
+    flusher waits an hour, and whatever a test buffered is dropped when it ends."""
+    from arks import stats
+
+    settings.PIDSVC_STATS_FLUSH_SECONDS = 3600
+    yield
+    stats.reset()

@@ -1,0 +1,374 @@
+"""The resolver as an HTTP client sees it, against a real database.
+
+Cases follow the ARK specification (draft-kunze-ark): equivalent forms, hyphens, suffix
+passthrough over "/" and "." boundaries, inflections, /.well-known/ark; and the service's own
+rules for states, merges, forwarding and bad input.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from arks import services
+from arks.models import Ark
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+ACTOR = "test:resolver"
+TARGET = "https://repository.example.org/item/42"
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def shoulder():
+    return factories.shoulder("fk4", org=factories.organization("Universidad Ejemplo"))
+
+
+@pytest.fixture
+def ark(shoulder) -> Ark:
+    data = services.ArkData(target=TARGET, state="public", who="Pérez, A.", what="On ARKs")
+    return services.mint(shoulder=shoulder, actor=ACTOR, data=data)[0]
+
+
+def register(text: str, target: str = TARGET, **fields) -> Ark:
+    org = factories.organization()
+    data = services.ArkData(target=target, state="public", **fields)
+    return services.register_ark(text=text, owner=org, actor=ACTOR, data=data)
+
+
+def get(client: Client, path: str, raw: str | None = None, **headers):
+    """GET ``path``; ``raw`` is the request target as gunicorn passes it (RAW_URI)."""
+    extra = {"RAW_URI": raw} if raw is not None else {}
+    return client.get(path, headers=headers, **extra)
+
+
+# --- redirects and equivalent forms -----------------------------------------------------------
+
+
+def test_public_ark_redirects_to_its_target_and_names_itself(client, ark):
+    response = get(client, f"/{ark.ark}")
+    assert response.status_code == 302
+    assert response["Location"] == TARGET
+    assert response["Link"] == f'<http://127.0.0.1:8000/{ark.ark}>; rel="cite-as"'
+
+
+def test_every_equivalent_form_resolves_the_same(client, ark):
+    name = ark.ark.removeprefix("ark:99999/")
+    hyphenated = "-".join(name)
+    for path in [
+        f"/ark:99999/{name}",
+        f"/ark:/99999/{name}",
+        f"/ARK:/99999/{name}",
+        f"/ark%3A/99999/{name}",
+        f"/ark%3a99999/{name}",
+        f"/ark:99999/{hyphenated}",
+        f"/ark:99999/{name}/",
+        f"/ark:99999/{name}.",
+    ]:
+        response = get(client, path, raw=path)
+        assert (response.status_code, response["Location"]) == (302, TARGET), path
+
+
+def test_specification_examples_of_equivalence_resolve_alike(client, shoulder):
+    factories.naan("12345")
+    register("ark:12345/x5-4-xz-321")
+    for path in ["/ark:12345/x54xz321", "/ark:12345/x54--xz32-1", "/ark:/12345/x5-4-xz-321"]:
+        assert get(client, path, raw=path)["Location"] == TARGET, path
+
+
+def test_naan_is_text_not_a_number(client):
+    factories.naan("013960")
+    register("ark:013960/b1", target="https://a.example/")
+    assert get(client, "/ark:013960/b1")["Location"] == "https://a.example/"
+    assert get(client, "/ark:13960/b1")["Location"].startswith("https://n2t.net/ark:13960/b1")
+
+
+# --- suffix passthrough -----------------------------------------------------------------------
+
+
+def test_suffix_passthrough_appends_the_rest_verbatim(client, ark):
+    path = f"/{ark.ark}/c3/s5.v7.xsl"
+    response = get(client, path, raw=path + "?page=2&x=%2F")
+    assert response.status_code == 302
+    assert response["Location"] == TARGET + "/c3/s5.v7.xsl?page=2&x=%2F"
+
+
+def test_the_longest_stored_ancestor_wins(client):
+    factories.naan("12345")
+    register("ark:12345/x54", target="https://a.example/x54")
+    register("ark:12345/x54/xz", target="https://a.example/xz")
+    assert get(client, "/ark:12345/x54/xz/321")["Location"] == "https://a.example/xz/321"
+    assert get(client, "/ark:12345/x54/other")["Location"] == "https://a.example/x54/other"
+    assert (
+        get(client, "/ark:12345/x54.v18.fr.odf")["Location"] == "https://a.example/x54.v18.fr.odf"
+    )
+
+
+def test_passthrough_keeps_the_suffix_as_received_hyphens_and_all(client):
+    factories.naan("12345")
+    register("ark:12345/x54", target="https://a.example/x54")
+    path = "/ark:12345/x-54/part-1"
+    assert get(client, path, raw=path)["Location"] == "https://a.example/x54/part-1"
+
+
+def test_passthrough_lookup_is_one_query(client, ark, django_assert_num_queries):
+    path = f"/{ark.ark}/a/b/c.d.e"
+    with django_assert_num_queries(1):
+        response = get(client, path, raw=path)
+    assert response["Location"] == TARGET + "/a/b/c.d.e"
+
+
+def test_info_on_a_passthrough_describes_the_ancestor(client, ark):
+    path = f"/{ark.ark}/c3.pdf"
+    doc = get(client, path, raw=path + "?info", accept="application/json").json()
+    assert doc["ark"] == ark.ark
+    assert doc["inherited_suffix"] == "/c3.pdf"
+    assert doc["requested"] == f"{ark.ark}/c3.pdf"
+
+
+# --- inflections and formats ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["info", "", "?", "INFO"])
+def test_inflections_return_metadata_instead_of_redirecting(client, ark, query):
+    path = f"/{ark.ark}"
+    response = get(client, path + "?" + query, raw=f"{path}?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    body = response.content.decode()
+    assert "On ARKs" in body and "Pérez, A." in body and TARGET in body
+
+
+def test_other_query_strings_are_passed_to_the_target(client, ark):
+    path = f"/{ark.ark}"
+    assert get(client, path, raw=f"{path}?download=1")["Location"] == f"{TARGET}?download=1"
+
+
+def test_json_by_content_negotiation(client, ark):
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info", accept="application/json")
+    assert response["Content-Type"] == "application/json"
+    doc = response.json()
+    assert doc["ark"] == ark.ark and doc["target"] == TARGET and doc["state"] == "public"
+    assert doc["who"] == "Pérez, A." and doc["what"] == "On ARKs"
+    assert doc["support"]["shoulder"] == "ark:99999/fk4"
+    assert doc["support"]["shoulder_holder"] == "Universidad Ejemplo"
+    assert [h["action"] for h in doc["history"]] == ["minted"]
+    assert response["Vary"] == "Accept"
+
+
+def test_anvl_by_content_negotiation(client, ark):
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info", accept="text/plain")
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert text.startswith("erc:\nwho: Pérez, A.\nwhat: On ARKs\n")
+    assert f"where: http://127.0.0.1:8000/{ark.ark}\n" in text
+    assert "\nerc-support:\nwho: Universidad Ejemplo\n" in text
+
+
+def test_anvl_values_stay_on_one_line(client, shoulder):
+    data = services.ArkData(target=TARGET, state="public", what="Line one\nwho: forged")
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    text = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info", accept="text/plain")
+    assert "what: Line one%0Awho: forged\n" in text.content.decode()
+
+
+def test_landing_page_carries_json_ld_and_signposting(client, ark):
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info")
+    body = response.content.decode()
+    start = body.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    data = json.loads(body[start : body.index("</script>", start)])
+    assert data["@type"] == "CreativeWork" and data["identifier"] == ark.ark
+    assert data["name"] == "On ARKs"
+    links = response["Link"]
+    assert f'<http://127.0.0.1:8000/{ark.ark}>; rel="cite-as"' in links
+    assert 'rel="describedby"; type="application/json"' in links
+    assert f'<{TARGET}>; rel="item"' in links
+
+
+def test_json_ld_by_content_negotiation(client, ark):
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info", accept="application/ld+json")
+    assert response["Content-Type"].startswith("application/ld+json")
+    assert json.loads(response.content)["@id"] == f"http://127.0.0.1:8000/{ark.ark}"
+
+
+def test_script_breaking_metadata_cannot_escape_the_json_ld(client, shoulder):
+    data = services.ArkData(
+        target=TARGET, state="public", what="</script><script>alert(1)</script>"
+    )
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    body = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info").content.decode()
+    assert "<script>alert(1)" not in body
+
+
+# --- states and merges ------------------------------------------------------------------------
+
+
+def test_reserved_arks_look_exactly_like_unknown_ones(client, shoulder):
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR)
+    unknown_ark = ark.ark[:-2] + "zz"
+    for accept in ("application/json", "text/html"):
+        reserved = get(client, f"/{ark.ark}", accept=accept)
+        unknown = get(client, f"/{unknown_ark}", accept=accept)
+        assert reserved.status_code == unknown.status_code == 404
+        assert reserved.content.replace(ark.ark.encode(), b"X") == unknown.content.replace(
+            unknown_ark.encode(), b"X"
+        )
+    assert get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info").status_code == 404
+
+
+def test_withdrawn_ark_is_a_tombstone_with_its_last_metadata(client, ark):
+    services.tombstone(ark=ark, actor=ACTOR, reason="Retracted by the authors")
+    response = get(client, f"/{ark.ark}")
+    assert response.status_code == 410
+    body = response.content.decode()
+    assert "withdrawn" in body and "Retracted by the authors" in body and "On ARKs" in body
+    doc = get(client, f"/{ark.ark}", accept="application/json").json()
+    assert (doc["state"], doc["reason"], doc["target"]) == (
+        "unavailable",
+        "Retracted by the authors",
+        "",
+    )
+    info = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info", accept="application/json")
+    assert info.status_code == 200 and info.json()["state"] == "unavailable"
+
+
+def test_merged_ark_resolves_through_its_survivor_and_says_so(client, shoulder, ark):
+    data = services.ArkData(target="https://other.example/", state="public")
+    (alias,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    services.merge(ark=alias, into=ark, actor=ACTOR)
+    response = get(client, f"/{alias.ark}")
+    assert (response.status_code, response["Location"]) == (302, TARGET)
+    assert response["Link"] == f'<http://127.0.0.1:8000/{ark.ark}>; rel="cite-as"'
+    doc = get(
+        client, f"/{alias.ark}?info", raw=f"/{alias.ark}?info", accept="application/json"
+    ).json()
+    assert (doc["ark"], doc["requested"], doc["merged_into"]) == (ark.ark, alias.ark, ark.ark)
+
+
+def test_merge_chains_are_followed(client, shoulder, ark):
+    a, b = services.mint(
+        shoulder=shoulder,
+        actor=ACTOR,
+        data=services.ArkData(target="https://x.example/", state="public"),
+        count=2,
+    )
+    services.merge(ark=a, into=b, actor=ACTOR)
+    services.merge(ark=b, into=ark, actor=ACTOR)
+    assert get(client, f"/{a.ark}")["Location"] == TARGET
+
+
+# --- NAANs, shoulders, unknown ARKs, forwarding -----------------------------------------------
+
+
+def test_naan_and_shoulder_pages_tell_who_holds_them(client, shoulder):
+    shoulder.persistence_statement = "Kept for as long as the university exists."
+    shoulder.save()
+    for path in ["/ark:99999", "/ark:/99999/", "/ark:99999?info"]:
+        response = get(client, path, raw=path)
+        assert response.status_code == 200, path
+        assert "ark:99999/fk4" in response.content.decode()
+    page = get(client, "/ark:99999/fk4?info", raw="/ark:99999/fk4?info").content.decode()
+    assert "Universidad Ejemplo" in page and "Kept for as long as the university exists." in page
+    doc = get(client, "/ark:99999/fk4", accept="application/json").json()
+    assert doc["shoulder"] == "ark:99999/fk4" and doc["shoulder_holder"] == "Universidad Ejemplo"
+
+
+def test_unknown_ark_of_a_served_naan_is_404_with_naan_and_shoulder(client, shoulder):
+    response = get(client, "/ark:99999/fk4zzzzz")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "not known to this resolver" in body and "ark:99999/fk4" in body
+    doc = get(client, "/ark:99999/fk4zzzzz", accept="application/json").json()
+    assert doc["status"] == 404 and doc["shoulder"]["shoulder"] == "ark:99999/fk4"
+
+
+def test_unknown_naan_goes_to_the_fallback_resolver_with_suffix_and_query(client):
+    path = "/ark:/12148/btv1b8449691v/f29.item"
+    response = get(client, path, raw=path + "?lang=fr")
+    assert response.status_code == 302
+    assert response["Location"] == "https://n2t.net/ark:12148/btv1b8449691v/f29.item?lang=fr"
+
+
+def test_naan_forwarded_by_this_node_uses_its_template(client):
+    org = factories.organization()
+    services.register_naan(naan="12148", holder=org, forward_to="https://ark.bnf.fr/ark:${content}")
+    services.register_naan(naan="67531", holder=org, forward_to="https://digital.example.edu")
+    assert get(client, "/ark:12148/bt-v1")["Location"] == "https://ark.bnf.fr/ark:12148/bt-v1"
+    assert get(client, "/ark:67531/m1")["Location"] == "https://digital.example.edu/ark:67531/m1"
+
+
+def test_registry_shoulder_records_win_over_naan_records(client):
+    from arks.models import RegistryNaan
+
+    RegistryNaan.objects.create(naan="99166", where="https://agents.example/", target="")
+    RegistryNaan.objects.create(
+        naan="99166",
+        shoulder="w6",
+        where="https://w6.example",
+        target="https://w6.example/${value}",
+        http_code=303,
+    )
+    response = get(client, "/ark:99166/w6abc")
+    assert (response.status_code, response["Location"]) == (303, "https://w6.example/w6abc")
+    assert get(client, "/ark:99166/x9abc")["Location"] == "https://agents.example/ark:99166/x9abc"
+
+
+def test_forwarding_never_loops_back_to_this_node(client):
+    org = factories.organization()
+    services.register_naan(naan="12345", holder=org, forward_to="http://127.0.0.1:8000/")
+    response = get(client, "/ark:12345/abc")
+    assert response.status_code == 404
+    assert "loop" in response.content.decode()
+
+
+def test_well_known_ark_names_the_resolver_path(client):
+    response = client.get("/.well-known/ark")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == "/\n"
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/ark:99999/fk4%zz",
+        "/ark:99999/fk4%4",
+        "/ark:99999/fk4/../etc/passwd",
+        "/ark:99999/a\x01b",
+        "/ark:/",
+        "/ark:",
+        "/ark:9a9a9/x",
+        "/ark:99999/x<script>",
+        "/ark:99999/x" + "y" * 5000,
+        "/ark:99999/x54.v2/c3",
+    ],
+)
+def test_malformed_requests_get_400_that_says_what_is_wrong(client, raw):
+    response = get(client, "/ark:placeholder", raw=raw, accept="application/json")
+    assert response.status_code in (400, 404), raw
+    if response.status_code == 400:
+        assert response.json()["error"].startswith("Not a valid ARK:")
+
+
+def test_only_get_and_head(client, ark):
+    assert client.post(f"/{ark.ark}").status_code == 405
+    assert client.head(f"/{ark.ark}").status_code == 302
+
+
+def test_home_page_looks_an_ark_up(client, ark):
+    response = client.get("/", {"ark": f"https://n2t.net/ark:/99999/{ark.ark[10:]}"})
+    assert response.status_code == 302 and response["Location"] == f"/{ark.ark}?info"
+    assert client.get("/", {"ark": "not an ark"}).status_code == 400
+    assert "ark:99999" in client.get("/").content.decode()
