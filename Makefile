@@ -41,6 +41,7 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.mint
+	$(BIN)/python -m bench.harvest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

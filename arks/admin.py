@@ -363,6 +363,7 @@ class ArkAdmin(admin.ModelAdmin):
     ]
     inlines = [ArkEventInline]
     paginator = EstimatedCountPaginator
+    ordering = ["-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts scan the whole table
     list_per_page = 50

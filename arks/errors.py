@@ -64,9 +64,23 @@ class ArkDeletionForbidden(IdentifierError):
     code = "deletion_forbidden"
 
 
+class NotPermitted(IdentifierError):
+    """The caller's organisation may not act on this ARK or shoulder (it belongs to another)."""
+
+    code = "forbidden"
+
+
+class IdempotencyKeyReused(IdentifierError):
+    """An ``Idempotency-Key`` already answered a different request: replaying that answer would
+    be wrong, and running this one would make a retry mint twice."""
+
+    code = "idempotency_key_reused"
+
+
 __all__ = [
     "ArkConflict",
     "ArkDeletionForbidden",
+    "IdempotencyKeyReused",
     "IdentifierError",
     "InvalidArk",
     "InvalidInput",
@@ -75,6 +89,7 @@ __all__ = [
     "InvalidTemplateError",
     "MergeRefused",
     "NotFound",
+    "NotPermitted",
     "ShoulderConflict",
     "ShoulderUnavailable",
 ]

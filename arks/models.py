@@ -148,7 +148,7 @@ class Ark(models.Model):
     class Meta:
         verbose_name = "ARK"
         verbose_name_plural = "ARKs"
-        ordering = ["-id"]
+        # No default ordering: an ORDER BY on every query would cost the resolver for nothing.
         indexes = [
             models.Index(fields=["shoulder", "state"], name="ark_shoulder_state"),
             models.Index(fields=["updated_at"], name="ark_updated_at"),
@@ -277,3 +277,36 @@ class DailyResolutions(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ark_id} on {self.day}: {self.count}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API ``POST`` sent with an ``Idempotency-Key``, replayed when the same
+    key comes again.
+
+    Written in the transaction that did the work, so an answer is never recorded for ARKs that
+    were not minted, and ARKs are never minted without their answer being recorded: a client that
+    lost the response can retry safely. ``fingerprint`` (SHA-256 over method, path and body) tells
+    a true repeat from a different request reusing the key. Records are purged after
+    ``PIDSVC_IDEMPOTENCY_HOURS``: they protect retries, they are not an archive.
+    """
+
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="unique_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 
 from arks.domain import ark as arkdomain
 from arks.domain import noid
 from arks.domain.naan_registry import NaanRecord, expand_target
-from arks.errors import NotFound
-from arks.models import Ark, ArkEvent, Naan, Organization, RegistryNaan, Shoulder
+from arks.errors import InvalidInput, NotFound, NotPermitted
+from arks.models import ApiKey, Ark, ArkEvent, Naan, Organization, RegistryNaan, Shoulder
 
 
 def find_ark(text: str) -> Ark:
@@ -80,8 +85,8 @@ class Resolution:
 
     kind: str
     requested: arkdomain.Ark | None
-    ark: Ark | None = None
-    survivor: Ark | None = None
+    ark: Hit | None = None
+    survivor: Hit | None = None
     suffix: str = ""
     naan: Naan | None = None
     shoulder: Shoulder | None = None
@@ -89,25 +94,80 @@ class Resolution:
     forward_status: int = 302
 
 
-def resolve(text: str) -> Resolution:
-    """Resolve an ARK as requested: the exact ARK, else the longest stored ancestor (suffix
-    passthrough), else what the NAAN says.
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """The few columns a redirect needs, read without building model instances."""
 
-    One query for the common case: the request's normal form and every ancestor go in one
-    ``key IN (…)`` lookup on the unique index (ARK spec, "ARKs that Reveal Object Hierarchy").
-    Raises ``InvalidArk`` for anything that is not an ARK.
-    """
-    requested = arkdomain.parse(text)
-    key = str(requested)
-    found = list(
-        Ark.objects.filter(key__in=[key, *requested.ancestors()]).select_related(
-            "merged_into", "shoulder__naan"
-        )
+    id: int
+    key: str
+    ark: str
+    state: str
+    target: str
+    merged_into_id: int | None
+    shoulder_id: int | None
+
+
+_HIT_COLUMNS = ("id", "key", "ark", "state", "target", "merged_into_id", "shoulder_id")
+
+
+def _hit_sql(keys_clause: str) -> str:
+    # One round trip for the ARK, its ancestors and (the common merge) its survivor. Written in
+    # SQL because building it through the ORM costs more than the query itself on a hot path.
+    table = connection.ops.quote_name(Ark._meta.db_table)
+    cols = ", ".join(f"{a}.{connection.ops.quote_name(c)}" for a in "am" for c in _HIT_COLUMNS)
+    return (
+        f"SELECT {cols} FROM {table} a LEFT JOIN {table} m ON m.id = a.merged_into_id "  # noqa: S608
+        f"WHERE a.key {keys_clause}"
     )
+
+
+@functools.cache
+def _postgresql_hit_sql() -> str:
+    return _hit_sql("= ANY(%s)")
+
+
+def _fetch_hit_rows(keys: list[str]) -> list[tuple[Any, ...]]:
+    if connection.vendor == "postgresql":
+        # One fixed statement text with server-side parameters: psycopg prepares it after a few
+        # executions, so PostgreSQL stops re-planning the resolver's only query.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_postgresql_hit_sql(), [keys])
+            rows = cursor.fetchall()
+        if connection.queries_logged:  # what Django's debug cursor would have recorded
+            connection.queries_log.append({"sql": _postgresql_hit_sql(), "time": "0.000"})
+        return rows
+    with connection.cursor() as cursor:
+        cursor.execute(_hit_sql(f"IN ({', '.join(['%s'] * len(keys))})"), keys)
+        return cursor.fetchall()
+
+
+def lookup(requested: arkdomain.Ark, text: str) -> tuple[Hit, Hit, str] | None:
+    """The stored ARK a request names — exactly, else its longest stored ancestor — with the ARK
+    it resolves through today and the inherited suffix; None when nothing matches.
+
+    One query: the request's normal form and every ancestor go in one lookup on the unique key
+    index (ARK spec, "ARKs that Reveal Object Hierarchy"). ``text`` is the request as received.
+    """
+    key = str(requested)
+    rows = _fetch_hit_rows([key, *requested.ancestors()])
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: len(r[1]))
+    ark = Hit(*row[:7])
+    survivor = _survivor(ark, Hit(*row[7:]) if row[7] is not None else None)
+    suffix = "" if ark.key == key else _suffix_after(_as_received(text), len(ark.key))
+    return ark, survivor, suffix
+
+
+def resolve(text: str) -> Resolution:
+    """Resolve an ARK as requested: the stored ARK or ancestor (``lookup``), else what its NAAN
+    says. Raises ``InvalidArk`` for anything that is not an ARK."""
+    requested = arkdomain.parse(text)
+    found = lookup(requested, text)
     if found:
-        ark = max(found, key=lambda a: len(a.key))
-        suffix = "" if ark.key == key else _suffix_after(_as_received(text), len(ark.key))
-        return Resolution("ark", requested, ark=ark, survivor=_survivor(ark), suffix=suffix)
+        ark, survivor, suffix = found
+        return Resolution("ark", requested, ark=ark, survivor=survivor, suffix=suffix)
     return _not_stored(requested, as_received=_as_received(text))
 
 
@@ -128,18 +188,28 @@ def _as_received(text: str) -> str:
     return arkdomain.normalize(text, keep_hyphens=True)
 
 
-def _survivor(ark: Ark) -> Ark:
-    """Follow ``merged_into`` to the ARK that stands for this one today."""
-    survivor, seen = ark, {ark.pk}
-    while survivor.merged_into_id is not None:
-        nxt = survivor.merged_into if survivor is ark else None
-        survivor = nxt or Ark.objects.select_related("shoulder__naan").get(
-            pk=survivor.merged_into_id
-        )
-        if survivor.pk in seen:  # pragma: no cover - merges keep chains acyclic
-            break
-        seen.add(survivor.pk)
+def _survivor(ark: Hit, merged_into: Hit | None) -> Hit:
+    """Follow ``merged_into`` to the ARK that stands for this one today (the first step came
+    with the lookup; longer chains, rare, cost a query per step)."""
+    survivor, seen = merged_into or ark, {ark.id}
+    while survivor.merged_into_id is not None and survivor.id not in seen:
+        seen.add(survivor.id)
+        row = Ark.objects.filter(pk=survivor.merged_into_id).values_list(*_HIT_COLUMNS).get()
+        survivor = Hit(*row)
     return survivor
+
+
+def ark_by_id(pk: int) -> Ark:
+    """An ARK with what its description shows (shoulder, NAAN, holders)."""
+    return Ark.objects.select_related(
+        "shoulder__naan__holder", "shoulder__organization", "owner"
+    ).get(pk=pk)
+
+
+def shoulder_by_id(pk: int | None) -> Shoulder | None:
+    if pk is None:
+        return None
+    return Shoulder.objects.select_related("naan__holder", "organization").get(pk=pk)
 
 
 def _suffix_after(as_received: str, key_length: int) -> str:
@@ -210,3 +280,123 @@ def normalize_request(text: str) -> str:
 
 def served_naans() -> QuerySet[Naan]:
     return Naan.objects.filter(served=True).select_related("holder")
+
+
+# --- the API: what an organisation may act on --------------------------------------------------
+#
+# An organisation acts on the shoulders delegated to it and on every shoulder of the NAANs it
+# holds; an ARK outside any shoulder (registered, not minted) belongs to its owner and to its
+# NAAN's holder. Everything else is another organisation's: refused, never silently hidden.
+
+
+def shoulders_for(organization: Organization) -> QuerySet[Shoulder]:
+    """The shoulders ``organization`` may mint under: delegated to it, or of a NAAN it holds."""
+    return Shoulder.objects.filter(
+        Q(organization=organization) | Q(naan__holder=organization)
+    ).select_related("naan__holder", "organization")
+
+
+def may_use_shoulder(organization: Organization, shoulder: Shoulder) -> bool:
+    return organization.pk in (shoulder.organization_id, shoulder.naan.holder_id)
+
+
+def may_act_on(organization: Organization, ark: Ark) -> bool:
+    if ark.shoulder is not None:
+        return may_use_shoulder(organization, ark.shoulder)
+    if ark.owner_id == organization.pk:
+        return True
+    return Naan.objects.filter(naan=ark.naan, holder=organization).exists()
+
+
+def shoulder_for(*, organization: Organization, text: str) -> Shoulder:
+    """The shoulder named by ``text`` if ``organization`` may mint under it.
+
+    Raises ``InvalidInput`` (not a shoulder), ``NotFound`` or ``NotPermitted``.
+    """
+    try:
+        shoulder = find_shoulder(text)
+    except arkdomain.InvalidArk as exc:
+        raise InvalidInput(
+            f"not a shoulder such as ark:99999/fk4: {exc}", field="shoulder"
+        ) from None
+    if not may_use_shoulder(organization, shoulder):
+        raise NotPermitted(
+            f"{shoulder} is delegated to another organisation; your key may not use it",
+            field="shoulder",
+        )
+    return shoulder
+
+
+def ark_for(*, organization: Organization, text: str) -> Ark:
+    """The stored ARK equivalent to ``text`` if ``organization`` may act on it.
+
+    Raises ``InvalidArk``, ``NotFound`` or ``NotPermitted``.
+    """
+    key = arkdomain.normalize(text)
+    ark = (
+        Ark.objects.select_related("shoulder__naan", "owner", "merged_into").filter(key=key).first()
+    )
+    if ark is None:
+        raise NotFound(f"{key} is not known here", field="ark")
+    if not may_act_on(organization, ark):
+        raise NotPermitted(f"{ark.ark} belongs to another organisation", field="ark")
+    return ark
+
+
+def arks_for(
+    *,
+    organization: Organization,
+    shoulder: Shoulder | None = None,
+    state: str | None = None,
+    updated_since: datetime | None = None,
+) -> QuerySet[Ark]:
+    """The ARKs ``organization`` may act on, optionally narrowed (newest first)."""
+    if shoulder is not None:
+        arks = Ark.objects.filter(shoulder=shoulder)
+    else:
+        held = Naan.objects.filter(holder=organization).values("naan")
+        arks = Ark.objects.filter(
+            Q(shoulder__in=shoulders_for(organization).values("pk"))
+            | Q(shoulder__isnull=True, owner=organization)
+            | Q(shoulder__isnull=True, naan__in=held)
+        )
+    if state:
+        arks = arks.filter(state=state)
+    if updated_since is not None:
+        arks = arks.filter(updated_at__gte=updated_since)
+    return arks.select_related("shoulder__naan", "owner", "merged_into").order_by("-id")
+
+
+def state_counts(shoulders: list[Shoulder]) -> dict[int, dict[str, int]]:
+    """How many ARKs of each state every shoulder holds, in one grouped query."""
+    counts: dict[int, dict[str, int]] = {
+        s.pk: dict.fromkeys(Ark.State.values, 0) for s in shoulders
+    }
+    rows = (
+        Ark.objects.filter(shoulder__in=shoulders)
+        .values_list("shoulder_id", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for shoulder_id, state, n in rows:
+        counts[shoulder_id][state] = n
+    return counts
+
+
+def api_key_from(key: str) -> ApiKey | None:
+    """The usable (not revoked) key whose hash matches ``key``, with its organisation; None when
+    there is none. Expiry is left to the caller, which says so in its answer."""
+    prefix, _, _ = key.partition(".")
+    api_key = (
+        ApiKey.objects.get_usable_keys()
+        .select_related("organization")
+        .filter(prefix=prefix)
+        .first()
+    )
+    if api_key is None or not api_key.is_valid(key):
+        return None
+    return api_key
+
+
+def naans() -> QuerySet[Naan]:
+    return Naan.objects.select_related("holder").order_by("naan")

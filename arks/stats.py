@@ -191,7 +191,9 @@ def _flush(state: _State) -> tuple[int, bool]:
             _database(),
         )
         return 0, True
-    rows = [(ark_id, _day(n), count) for (ark_id, n), count in taken.items()]
+    # Sorted, so that every process locks rows in the same order: concurrent flushes from
+    # several workers then queue behind each other instead of deadlocking.
+    rows = sorted((ark_id, _day(n), count) for (ark_id, n), count in taken.items())
     written = 0
     for start in range(0, len(rows), BATCH_ROWS):
         batch = rows[start : start + BATCH_ROWS]

@@ -17,3 +17,9 @@ def mint_arks(shoulder_id: int, count: int, actor: str, target: str = "") -> lis
     return [
         ark.ark for ark in services.mint(shoulder=shoulder, actor=actor, data=data, count=count)
     ]
+
+
+@shared_task(acks_late=True)
+def purge_idempotency_records() -> int:
+    """Scheduled hourly (django-celery-beat, migration 0005): forget old API answers."""
+    return services.purge_idempotency_records()

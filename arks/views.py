@@ -60,7 +60,7 @@ def preferred_format(request: HttpRequest) -> str:
 @require_safe
 def resolve(request: HttpRequest) -> HttpResponse:
     path, query = raw_request(request)
-    fmt = preferred_format(request)
+    fmt = preferred_format(request)  # cheap enough here: plain redirects rarely reach this view
     info = query is not None and query.lower() in INFLECTIONS
     try:
         naan_only = _NAAN_ONLY.match(path)
@@ -83,21 +83,23 @@ def resolve(request: HttpRequest) -> HttpResponse:
 def resolve_ark(
     request: HttpRequest, fmt: str, res: selectors.Resolution, *, query: str | None, info: bool
 ) -> HttpResponse:
-    ark, survivor = res.ark, res.survivor
-    if survivor.state == Ark.State.RESERVED or ark.state == Ark.State.RESERVED:
+    hit, survivor = res.ark, res.survivor
+    if Ark.State.RESERVED in (hit.state, survivor.state):
         # Reserved ARKs are not public: answer exactly as for an ARK that does not exist.
-        shoulder = ark.shoulder
+        shoulder = selectors.shoulder_by_id(hit.shoulder_id)
         naan = shoulder.naan if shoulder else None
         hidden = selectors.Resolution("unknown", res.requested, naan=naan, shoulder=shoulder)
         return unknown(request, fmt, hidden)
-    stats.record(ark.pk)
-    cite_as = f'<{rep.public_url(survivor.ark)}>; rel="cite-as"'
+    stats.record(hit.id)
     if not info and survivor.state == Ark.State.PUBLIC:
         location = survivor.target + res.suffix + (f"?{query}" if query is not None else "")
         response = _Redirect(location)
-        response["Link"] = cite_as
+        response["Link"] = f'<{rep.public_url(survivor.ark)}>; rel="cite-as"'
         return response
-    doc = rep.ark_document(ark, survivor=survivor, suffix=res.suffix, totals=stats.totals([ark.pk]))
+    ark = selectors.ark_by_id(hit.id)
+    shown = ark if survivor.id == hit.id else selectors.ark_by_id(survivor.id)
+    totals = stats.totals([hit.id])
+    doc = rep.ark_document(ark, survivor=shown, suffix=res.suffix, totals=totals)
     status = 410 if survivor.state == Ark.State.UNAVAILABLE and not info else 200
     template = "arks/tombstone.html" if status == 410 else "arks/landing.html"
     response = render_document(request, fmt, template, doc, status=status, anvl=rep.ark_anvl)

@@ -7,7 +7,9 @@ lives in files under ``var/``. Production sets ``DATABASE_URL`` (PostgreSQL) and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -171,3 +173,89 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- The minting API (arks.api) ---------------------------------------------------------------
+
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+
+_RATE = re.compile(r"^[1-9][0-9]*/(?:s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def _rate(name: str, default: str) -> str:
+    """A request rate such as ``600/min`` (per second, minute, hour or day)."""
+    value = env_str(name, default).strip().lower()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 600/min")
+    return value
+
+
+# Requests per API key and fixed window; a client over the limit gets 429 with Retry-After.
+# Anonymous requests (the public NAAN list) are counted per client address.
+PIDSVC_API_RATES = {
+    "read": _rate("PIDSVC_API_RATE_READ", "3000/min"),
+    "write": _rate("PIDSVC_API_RATE_WRITE", "600/min"),
+    "anonymous": _rate("PIDSVC_API_RATE_ANONYMOUS", "300/min"),
+}
+# How long the first answer to a POST with an Idempotency-Key is kept for replay.
+PIDSVC_IDEMPOTENCY_HOURS = env_int("PIDSVC_IDEMPOTENCY_HOURS", 24, minimum=1)
+
+
+def _cache(url: str) -> dict[str, object]:
+    """The shared cache (throttle counters) from a URL: redis://, rediss://, file:///abs/path or
+    locmem://. Every gunicorn worker must see the same counters, so the default is a directory
+    under var/; production with several machines uses Redis."""
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parts.scheme == "file" and parts.path.startswith("/") and not parts.netloc:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": parts.path}  # fmt: skip
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL={url!r} is not usable (redis://HOST:6379/1, file:///ABSOLUTE/PATH, locmem://)"
+    )
+
+
+CACHES = {"default": _cache(env_str("CACHE_URL", f"file://{VAR_DIR / 'cache'}"))}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pidsvc minting API",
+    # The description, with the rate limits in force, is written by arks.api.schema.postprocess.
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from this site's own static files: the docs work offline and load nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "NewArkState": ["reserved", "public"],
+        "ArkState": ["reserved", "public", "unavailable"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "arks.api.schema.postprocess",
+    ],
+}
+
+# --- Harvesting (aggregation) -----------------------------------------------------------------
+
+# Every OAI-PMH request: seconds to connect and to wait for data, attempts on connection errors,
+# 429 and 5xx, the first backoff (doubled per attempt) and the cap on any wait (Retry-After too).
+PIDSVC_HARVEST_CONNECT_TIMEOUT = env_int("PIDSVC_HARVEST_CONNECT_TIMEOUT", 10, minimum=1)
+PIDSVC_HARVEST_READ_TIMEOUT = env_int("PIDSVC_HARVEST_READ_TIMEOUT", 120, minimum=1)
+PIDSVC_HARVEST_ATTEMPTS = env_int("PIDSVC_HARVEST_ATTEMPTS", 5, minimum=1)
+PIDSVC_HARVEST_BACKOFF_SECONDS = env_int("PIDSVC_HARVEST_BACKOFF_SECONDS", 5)
+PIDSVC_HARVEST_MAX_WAIT_SECONDS = env_int("PIDSVC_HARVEST_MAX_WAIT_SECONDS", 600)
+# Celery retries of a run that failed transiently (each resumes from the checkpoint).
+PIDSVC_HARVEST_TASK_RETRIES = env_int("PIDSVC_HARVEST_TASK_RETRIES", 5)
+# A running run whose heartbeat is older than this is failed by the sweeper (and resumable).
+PIDSVC_HARVEST_STALE_MINUTES = env_int("PIDSVC_HARVEST_STALE_MINUTES", 30, minimum=1)
+# The quality gate: hold a full run that would withdraw more than this share of a source's
+# records (a source can override it), or that lists less than this share of the last full run.
+PIDSVC_HARVEST_MAX_WITHDRAWAL_PERCENT = env_int("PIDSVC_HARVEST_MAX_WITHDRAWAL_PERCENT", 10)
+PIDSVC_HARVEST_MIN_LISTED_PERCENT = env_int("PIDSVC_HARVEST_MIN_LISTED_PERCENT", 50)

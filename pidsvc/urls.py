@@ -1,4 +1,4 @@
-"""Top-level routes: the resolver at ``/ark:…``, discovery, statistics, the admin."""
+"""Top-level routes: the resolver at ``/ark:…``, discovery, statistics, the API, the admin."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -14,5 +14,6 @@ urlpatterns = [
     re_path(r"^[Aa][Rr][Kk]:", views.resolve, name="resolve"),
     path(".well-known/ark", views.well_known_ark, name="well-known-ark"),
     path("", include("arks.stats_urls")),
+    path("", include("arks.api.urls")),  # /api/v1/…, /api/schema/, /api/docs/
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,9 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+# The live service (gunicorn on the test database) for every test directory that talks HTTP.
+pytest_plugins = ("tests.live",)
+
 hypothesis_settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -945,7 +945,7 @@ def test_the_count_stops_at_the_cap(browser, monkeypatch):
     assert response.context["cl"].result_count == 61
     (count,) = ark_counts(queries.captured_queries)
     assert "LIMIT 61" in count.upper()
-    paginator = EstimatedCountPaginator(Ark.objects.filter(state="public"), 50)
+    paginator = EstimatedCountPaginator(Ark.objects.filter(state="public").order_by("-id"), 50)
     assert paginator.count == 61 and paginator.num_pages == 2
 
 

@@ -1,0 +1,265 @@
+"""The OAI-PMH harvest loop of one run: Identify, then every ListRecords page from the checkpoint
+on, each stored in one transaction with the checkpoint that follows it.
+
+OAI-PMH 2.0: Identify (4.2) gives the granularity that ``from`` is written in and the
+deleted-record policy; ListRecords (4.5) pages through resumption tokens (3.5). A run that
+crashes or is killed resumes from its last stored token; a token that has expired meanwhile
+(``badResumptionToken``) makes it list again from its ``from`` window, which stores nothing twice
+(``aggregation.ingest``). Finishing a run (the quality gate) is ``aggregation.services``' work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Final
+
+from django.db import transaction
+from django.utils import timezone
+
+from aggregation import ingest, selectors
+from aggregation.errors import BadResumptionToken
+from aggregation.models import HarvestRun, Source
+from aggregation.oai import (
+    Client,
+    Identity,
+    Page,
+    Sleep,
+    TokenGuard,
+    oai_datestamp,
+    parse_response_date,
+)
+
+MAX_ERRORS: Final = 200  # kept per run; beyond that only counted
+BEAT_SECONDS: Final = 30.0  # heartbeat while waiting for a page
+OnProgress = Callable[[HarvestRun], None]
+
+
+class RunLost(Exception):
+    """The run stopped being this worker's (the sweeper failed it): stop without writing."""
+
+
+class Stopped(Exception):
+    """The run ended while the page fetcher was waiting to retry: it gives up quietly."""
+
+
+@dataclass
+class Waits:
+    """The client's waits between retries: interruptible when the run ends, and noted (by the
+    thread that fetches) for the run's errors (written by the thread that stores).
+
+    ``sleep`` stands in for waiting (tests pass one that only records the seconds)."""
+
+    sleep: Sleep | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    notes: deque[tuple[str, float]] = field(default_factory=deque)
+
+    def wait(self, seconds: float) -> None:
+        if self.sleep is not None:
+            self.sleep(seconds)
+        else:
+            self.stop.wait(seconds)
+        if self.stop.is_set():
+            raise Stopped
+
+    def note(self, message: str, seconds: float) -> None:
+        self.notes.append((message, seconds))
+
+    def drain(self) -> list[dict[str, str]]:
+        out = []
+        while self.notes:
+            message, seconds = self.notes.popleft()
+            out.append({"code": "retry", "message": f"{message}; waited {seconds:.0f} s"})
+        return out
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    page: Page
+    mapped: ingest.Mapped
+
+
+class _Fetcher:
+    """Fetches, parses and maps the next page in a thread while the current one is stored, so
+    that the remote server, the network and the database work at the same time. Only the
+    calling thread touches the database."""
+
+    def __init__(self, client: Client, run: HarvestRun, waits: Waits) -> None:
+        self.client, self.run, self.waits = client, run, waits
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"harvest-{run.pk}")
+        self.future: Future[_Fetched] | None = None
+
+    def ask(self, token: str) -> None:
+        self.future = self.pool.submit(self._fetch, token)
+
+    def _fetch(self, token: str) -> _Fetched:
+        page = _list(self.client, self.run, token)
+        return _Fetched(page, ingest.map_page(page, prefix=self.run.source.metadata_prefix))
+
+    def result(self) -> _Fetched:
+        assert self.future is not None
+        while True:
+            try:
+                return self.future.result(timeout=BEAT_SECONDS)
+            except FutureTimeout:
+                beat(self.run, self.waits)
+
+    def close(self) -> None:
+        self.waits.stop.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def execute(
+    run: HarvestRun,
+    client: Client,
+    *,
+    waits: Waits | None = None,
+    on_progress: OnProgress | None = None,
+) -> None:
+    """List and store every page of ``run`` (status ``running``, claimed by the caller)."""
+    waits = waits or Waits()
+    identity = client.identify()
+    _note_identity(run.source, identity)
+    if run.pages == 0 and not run.resumption_token:
+        _open_window(run, identity)
+    elif not run.resumption_token:
+        return  # the last page was stored before the run stopped: only finishing is left
+    fetcher = _Fetcher(client, run, waits)
+    try:
+        _pages(run, fetcher, waits, on_progress)
+    finally:
+        fetcher.close()
+
+
+def _pages(
+    run: HarvestRun, fetcher: _Fetcher, waits: Waits, on_progress: OnProgress | None
+) -> None:
+    token = run.resumption_token
+    guard = TokenGuard(seen=(token,) if token else ())
+    fell_back = False
+    fetcher.ask(token)
+    while True:
+        try:
+            fetched = fetcher.result()
+        except BadResumptionToken as exc:
+            if not token or fell_back:
+                raise
+            fell_back = True
+            add_errors(run, [{**exc.as_dict(), "note": "listing again from the run's window"}])
+            token, guard = "", TokenGuard()
+            fetcher.ask(token)
+            continue
+        page = fetched.page
+        guard.check(page, page_number=run.pages + 1)
+        if page.token:
+            fetcher.ask(page.token)  # the next page comes while this one is stored
+        store(run, page, mapped=fetched.mapped, waits=waits)
+        if on_progress is not None:
+            on_progress(run)
+        if not page.token:
+            return
+        token = page.token
+
+
+def _list(client: Client, run: HarvestRun, token: str) -> Page:
+    source = run.source
+    return client.list_records(
+        prefix=source.metadata_prefix,
+        set_spec=source.set_spec,
+        from_=run.window_from,
+        until=run.window_until,
+        token=token,
+    )
+
+
+def _note_identity(source: Source, identity: Identity) -> None:
+    values = {
+        "repository_name": identity.repository_name[:500],
+        "granularity": identity.granularity,
+        "earliest_datestamp": identity.earliest_datestamp[:32],
+        "deleted_record": identity.deleted_record[:16],
+    }
+    if any(getattr(source, name) != value for name, value in values.items()):
+        Source.objects.filter(pk=source.pk).update(**values)
+        for name, value in values.items():
+            setattr(source, name, value)
+
+
+def _open_window(run: HarvestRun, identity: Identity) -> None:
+    """An incremental run asks ``from`` the previous successful run's responseDate, written at
+    the repository's granularity (a day-granular ``from`` re-reads part of a day: harmless)."""
+    if run.mode != HarvestRun.Mode.INCREMENTAL or run.window_from:
+        return
+    previous = selectors.last_successful_run(run.source, before=run)
+    if previous is None or previous.response_date is None:
+        return
+    run.window_from = oai_datestamp(previous.response_date, identity.granularity)
+    HarvestRun.objects.filter(pk=run.pk).update(window_from=run.window_from)
+
+
+def store(
+    run: HarvestRun, page: Page, *, mapped: ingest.Mapped | None = None, waits: Waits | None = None
+) -> None:
+    """Store ``page`` and move the checkpoint past it, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        counts = ingest.store_page(
+            run=run, page=page, prefix=run.source.metadata_prefix, mapped=mapped
+        )
+        run.pages += 1
+        run.records_new += counts.new
+        run.records_updated += counts.updated
+        run.records_deleted += counts.deleted
+        run.records_unchanged += counts.unchanged
+        run.records_failed += counts.failed
+        run.resumption_token = page.token
+        run.heartbeat_at = now
+        if page.complete_list_size is not None:
+            run.complete_list_size = page.complete_list_size
+        if run.response_date is None:
+            run.response_date = parse_response_date(page.response_date) or run.started_at
+        notes = waits.drain() if waits else []
+        _append(run, notes + [{**e, "page": str(run.pages)} for e in counts.errors])
+        fields = ["pages", "records_new", "records_updated", "records_deleted",
+                  "records_unchanged", "records_failed", "resumption_token", "heartbeat_at",
+                  "complete_list_size", "response_date", "errors"]  # fmt: skip
+        written = HarvestRun.objects.filter(pk=run.pk, status=HarvestRun.Status.RUNNING).update(
+            **{name: getattr(run, name) for name in fields}
+        )
+        if not written:
+            raise RunLost(f"run {run.pk} is no longer running here")
+
+
+def beat(run: HarvestRun, waits: Waits | None = None) -> None:
+    """Show that the run is alive (while it waits for a page, too), noting any retries."""
+    run.heartbeat_at = timezone.now()
+    _append(run, waits.drain() if waits else [])
+    written = HarvestRun.objects.filter(pk=run.pk, status=HarvestRun.Status.RUNNING).update(
+        heartbeat_at=run.heartbeat_at, errors=run.errors
+    )
+    if not written:
+        raise RunLost(f"run {run.pk} is no longer running here")
+
+
+def add_errors(run: HarvestRun, errors: list[dict[str, str]]) -> None:
+    _append(run, errors)
+    HarvestRun.objects.filter(pk=run.pk).update(errors=run.errors)
+
+
+def _append(run: HarvestRun, errors: list[dict[str, str]]) -> None:
+    """Add to ``run.errors``, keeping at most ``MAX_ERRORS`` and counting the rest."""
+    if not errors:
+        return
+    stamped = [{"at": timezone.now().isoformat(timespec="seconds"), **e} for e in errors]
+    kept = [e for e in run.errors if e.get("code") != "more"]
+    dropped = sum(int(e.get("count", 0)) for e in run.errors if e.get("code") == "more")
+    room = max(MAX_ERRORS - len(kept), 0)
+    kept.extend(stamped[:room])
+    dropped += len(stamped) - len(stamped[:room])
+    if dropped:
+        kept.append({"code": "more", "count": dropped, "message": f"{dropped} more not kept"})
+    run.errors = kept

@@ -1,0 +1,255 @@
+"""Storing one harvested page: upsert its records, parse the new and changed ones into products.
+
+One page is a handful of bulk statements, whatever its size: one SELECT of what is stored, one
+upsert of the new and changed records (``INSERT … ON CONFLICT DO UPDATE`` on the natural key
+source + OAI identifier; through COPY on PostgreSQL, ``aggregation.pgcopy``), one UPDATE for the
+unchanged ones, one upsert of the products. The caller runs it in the transaction that also moves
+the run's checkpoint, so a page is stored with its checkpoint or not at all.
+
+Storing a page twice changes nothing: a record is compared with what is stored by the SHA-256 of
+its XML, and one that this run already stored with the same XML is neither written nor counted
+again (so a run that re-reads pages after an expired token counts each record once). Unchanged
+records are not parsed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, NamedTuple
+
+from django.db import connection, models
+from django.utils import timezone
+
+from aggregation import pgcopy
+from aggregation.formats import FormatError, map_record
+from aggregation.models import HarvestRun, RawRecord, Record
+from aggregation.oai import OaiRecord, Page
+
+NO_METADATA: Final = "no <metadata> in a record whose header is not deleted"
+# What an upsert of a changed record rewrites; first_run and harvested_at keep the first sight.
+_RAW_UPDATE: Final = ["datestamp", "deleted", "xml", "content_hash", "error", "last_run",
+                      "deleted_by_run", "changed_at"]  # fmt: skip
+_HEADER_UPDATE: Final = ["datestamp", "deleted", "content_hash", "last_run", "deleted_by_run",
+                         "changed_at"]  # fmt: skip
+_RECORD_UPDATE: Final = ["format", "product", "title", "pids", "parsed_at"]
+
+
+class _Stored(NamedTuple):
+    pk: int
+    content_hash: str
+    deleted: bool
+    last_run_id: int | None
+
+
+@dataclass(slots=True)
+class _RawRow:
+    """A ``RawRecord`` row to write (attribute names are the model's ``attname``s)."""
+
+    source_id: int
+    oai_identifier: str
+    datestamp: str
+    deleted: bool
+    content_hash: str
+    last_run_id: int
+    first_run_id: int
+    harvested_at: datetime
+    changed_at: datetime
+    xml: str = ""
+    error: str = ""
+    deleted_by_run_id: int | None = None
+    pk: int | None = None
+
+
+@dataclass(slots=True)
+class _RecordRow:
+    raw_id: int
+    source_id: int
+    format: str
+    product: dict[str, Any]
+    title: str
+    pids: str
+    parsed_at: datetime
+    pk: int | None = None
+
+
+@dataclass
+class PageCounts:
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    """What one page does to the database, decided before anything is written."""
+
+    upserts: list[_RawRow] = field(default_factory=list)
+    products: dict[str, _RecordRow] = field(default_factory=dict)  # by OAI identifier
+    header_only: list[_RawRow] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    counts: PageCounts = field(default_factory=PageCounts)
+    mapped: Mapped = field(default_factory=dict)
+
+
+Mapped = dict[str, "_RecordRow | str"]  # OAI identifier -> the parsed product, or why not
+
+
+def map_page(page: Page, *, prefix: str) -> Mapped:
+    """Parse every record of ``page`` that carries metadata into a product (no database: the
+    harvest loop runs it for the next page while it stores this one)."""
+    mapped: Mapped = {}
+    now = timezone.now()
+    for record in page.records:
+        if record.has_metadata:
+            mapped[record.identifier] = _map(record, prefix, now)
+    return mapped
+
+
+def _map(record: OaiRecord, prefix: str, now: datetime) -> _RecordRow | str:
+    try:
+        product = map_record(record.element, claimed_prefix=prefix)
+    except FormatError as exc:
+        return str(exc)
+    return _RecordRow(
+        raw_id=0, source_id=0, format=product.format, product=product.to_dict(),
+        title=product.title or "", pids=" ".join(str(pid) for pid in product.pids),
+        parsed_at=now,
+    )  # fmt: skip
+
+
+def store_page(
+    *, run: HarvestRun, page: Page, prefix: str, mapped: Mapped | None = None
+) -> PageCounts:
+    """Store ``page``'s records for ``run`` (with their products, from ``mapped`` or parsed
+    here); returns what happened to them."""
+    latest = {record.identifier: record for record in page.records}  # a repeat: the last wins
+    stored = {
+        row[1]: _Stored(row[0], row[2], row[3], row[4])
+        for row in RawRecord.objects.filter(
+            source_id=run.source_id, oai_identifier__in=list(latest)
+        ).values_list("pk", "oai_identifier", "content_hash", "deleted", "last_run_id")
+    }
+    plan = _Plan(mapped=mapped or {})
+    now = timezone.now()
+    for record in latest.values():
+        _classify(record, stored.get(record.identifier), run=run, prefix=prefix, plan=plan, now=now)
+    for problem in page.problems:
+        plan.counts.failed += 1
+        plan.counts.errors.append({"code": "unreadable_record", "message": problem})
+    _write(plan, run=run)
+    return plan.counts
+
+
+def _classify(
+    record: OaiRecord,
+    old: _Stored | None,
+    *,
+    run: HarvestRun,
+    prefix: str,
+    plan: _Plan,
+    now: datetime,
+) -> None:
+    digest = record.content_hash
+    if old is not None and old.content_hash == digest and old.deleted == record.deleted:
+        if old.last_run_id != run.pk:  # seen by this run already: counted then, not again
+            plan.unchanged.append(old.pk)
+            plan.counts.unchanged += 1
+        return
+    raw = _RawRow(
+        source_id=run.source_id, oai_identifier=record.identifier, datestamp=record.datestamp,
+        deleted=record.deleted, content_hash=digest, last_run_id=run.pk, first_run_id=run.pk,
+        harvested_at=now, changed_at=now,
+    )  # fmt: skip
+    _count(record, old, plan.counts, error=_parse(record, raw, prefix, plan, now))
+    if record.deleted and old is not None and not record.has_metadata:
+        raw.pk = old.pk  # keep the metadata harvested before: the tombstone shows it
+        plan.header_only.append(raw)
+    else:
+        raw.xml = record.xml.decode("utf-8")
+        plan.upserts.append(raw)
+
+
+def _parse(record: OaiRecord, raw: _RawRow, prefix: str, plan: _Plan, now: datetime) -> str:
+    """The record's product (mapped ahead, or now); returns why there is none, or ""."""
+    if not record.has_metadata:
+        raw.error = "" if record.deleted else NO_METADATA
+    else:
+        result = plan.mapped.get(record.identifier) or _map(record, prefix, now)
+        if isinstance(result, str):
+            raw.error = result
+        else:
+            result.source_id, result.parsed_at = raw.source_id, now
+            plan.products[record.identifier] = result
+    if raw.error:
+        code = "unparsable_record" if record.has_metadata else "no_metadata"
+        plan.counts.errors.append(
+            {"code": code, "identifier": record.identifier, "message": raw.error}
+        )
+    return raw.error
+
+
+def _count(record: OaiRecord, old: _Stored | None, counts: PageCounts, *, error: str) -> None:
+    if record.deleted:
+        # Withdrawn by the server (OAI-PMH 2.0, section 2.5.1); a deleted header that still
+        # carries metadata is deleted all the same.
+        if old is not None and old.deleted:
+            counts.unchanged += 1
+        else:
+            counts.deleted += 1
+    elif error:
+        counts.failed += 1
+    elif old is None:
+        counts.new += 1
+    else:
+        counts.updated += 1
+
+
+def _write(plan: _Plan, *, run: HarvestRun) -> None:
+    if plan.upserts:
+        _upsert(RawRecord, plan.upserts, unique=["source", "oai_identifier"], update=_RAW_UPDATE)
+    if plan.header_only:
+        RawRecord.objects.bulk_update(
+            [_instance(RawRecord, row) for row in plan.header_only], _HEADER_UPDATE
+        )
+    if plan.unchanged:
+        RawRecord.objects.filter(pk__in=plan.unchanged).update(last_run_id=run.pk)
+    unparsed = [raw.pk for raw in plan.upserts if raw.oai_identifier not in plan.products]
+    if unparsed:  # a stored product was parsed from XML that has now been replaced
+        Record.objects.filter(raw_id__in=unparsed).delete()
+    products = []
+    for raw in plan.upserts:
+        product = plan.products.get(raw.oai_identifier)
+        if product is not None:
+            product.raw_id = raw.pk
+            products.append(product)
+    if products:
+        _upsert(Record, products, unique=["raw"], update=_RECORD_UPDATE)
+
+
+def _upsert(
+    model: type[models.Model], rows: Sequence[Any], *, unique: list[str], update: list[str]
+) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE`` of many rows (setting their pks): through COPY on
+    PostgreSQL, ``bulk_create`` elsewhere."""
+    if connection.vendor == "postgresql":
+        pgcopy.upsert(model, rows, unique=unique, update=update)
+        return
+    objs = [_instance(model, row) for row in rows]
+    model._default_manager.bulk_create(
+        objs, update_conflicts=True, unique_fields=unique, update_fields=update
+    )
+    for row, obj in zip(rows, objs, strict=True):
+        row.pk = obj.pk
+
+
+def _instance(model: type[models.Model], row: Any) -> models.Model:
+    values = {
+        f.attname: getattr(row, "pk" if f.primary_key else f.attname)
+        for f in model._meta.concrete_fields
+    }
+    return model(**values)

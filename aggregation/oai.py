@@ -1,0 +1,510 @@
+"""The OAI-PMH client: sickle's protocol model over a transport, parser and page reader of our own.
+
+OAI-PMH 2.0 (http://www.openarchives.org/OAI/openarchivesprotocol.html). What sickle 0.7.0 gives
+and what is replaced here, and why (README, "Dependency notes", has the references):
+
+* kept: ``sickle.Sickle`` (endpoint, GET/POST, the request arguments of each verb),
+  ``sickle.OAIResponse`` (a response with its parameters), ``sickle.models.Header`` and
+  ``sickle.models.Identify`` (reading a record header and an Identify answer);
+* replaced: ``Sickle.harvest`` (no timeout unless one is passed, a new connection per request,
+  retries only on 503 and only with ``Retry-After`` in seconds, ``raise_for_status`` before the
+  body is read, so an OAI-PMH error sent with 422 becomes an HTTP error), the parser behind
+  ``OAIResponse.xml`` (``recover=True`` silently repairs malformed pages, dropping records;
+  parsed again on every access), and the iterators (no way to checkpoint, no guard against a
+  repeated resumption token, ``Record`` raising ``AttributeError`` on a record without
+  ``<metadata>``).
+
+Pure of Django: ``aggregation.harvest`` drives it and stores what it returns. Every wait goes
+through the ``sleep`` it is given, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Final, Protocol
+
+import requests
+from lxml import etree
+from requests.exceptions import ChunkedEncodingError
+from sickle import OAIResponse, Sickle
+from sickle.models import Header, Identify
+
+from aggregation import xmlsafe
+from aggregation.errors import (
+    BadResumptionToken,
+    HttpError,
+    MalformedPage,
+    NotOaiResponse,
+    OaiError,
+    ResumptionLoop,
+    TransientHarvestError,
+)
+
+OAI_NS: Final = "http://www.openarchives.org/OAI/2.0/"
+_Q: Final = f"{{{OAI_NS}}}"
+DAY: Final = "YYYY-MM-DD"
+SECONDS: Final = "YYYY-MM-DDThh:mm:ssZ"
+# Statuses worth retrying: the server is overloaded, restarting or rate-limiting (OAI-PMH 2.0,
+# section 3.1.2.1 names 503 with Retry-After for flow control; real servers also send 429,
+# 500, 502 and 504 for the same reasons).
+RETRY_STATUSES: Final = frozenset({429, *range(500, 600)})
+CHUNK_BYTES: Final = 256 * 1024
+# A whole response must arrive within this many read timeouts (the read timeout alone bounds
+# only the wait for each chunk).
+DEADLINE_FACTOR: Final = 5
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Timeouts and retries of every request (seconds)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    attempts: int = 5
+    backoff: float = 5.0  # the first wait; doubled at each further attempt
+    max_wait: float = 600.0  # cap on any one wait, Retry-After included
+    user_agent: str = "pidsvc-harvester (OAI-PMH 2.0)"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What Identify says (OAI-PMH 2.0, section 4.2)."""
+
+    repository_name: str = ""
+    granularity: str = DAY
+    earliest_datestamp: str = ""
+    deleted_record: str = ""
+    protocol_version: str = "2.0"
+
+
+@dataclass(frozen=True)
+class OaiRecord:
+    """One ``<record>`` of a ListRecords page, as harvested."""
+
+    identifier: str
+    datestamp: str
+    deleted: bool
+    xml: bytes
+    element: etree._Element = field(repr=False, compare=False)
+    has_metadata: bool
+
+    @cached_property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.xml).hexdigest()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One ListRecords answer. ``token`` is the next page's resumption token, "" on the last."""
+
+    records: tuple[OaiRecord, ...]
+    token: str
+    response_date: str
+    url: str
+    complete_list_size: int | None = None
+    problems: tuple[str, ...] = ()  # records that could not even be read (no header, no id)
+
+
+class Client(Protocol):
+    def identify(self) -> Identity: ...
+
+    def list_records(
+        self, *, prefix: str, set_spec: str = "", from_: str = "", until: str = "", token: str = ""
+    ) -> Page: ...
+
+
+Sleep = Callable[[float], None]
+OnWait = Callable[[str, float], None]
+
+
+# --- reading responses --------------------------------------------------------------------------
+
+
+def looks_like_html(body: bytes, content_type: str) -> bool:
+    head = body[:512].lstrip().lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _html_title(body: bytes) -> str:
+    found = re.search(rb"<title[^>]*>(.*?)</title>", body[:20_000], re.I | re.S)
+    return " ".join(found.group(1).decode("utf-8", "replace").split())[:120] if found else ""
+
+
+def parse_oai(body: bytes, *, content_type: str = "", url: str = "") -> etree._Element:
+    """The root of an OAI-PMH response, parsed with ``aggregation.xmlsafe``; typed errors for an
+    HTML page, an empty body, malformed or unsafe XML, or another XML document."""
+    if not body.strip():
+        raise NotOaiResponse("the server sent an empty body, not an OAI-PMH response", url=url)
+    if looks_like_html(body, content_type):
+        title = _html_title(body)
+        shown = f" titled {title!r}" if title else ""
+        raise NotOaiResponse(
+            f"the server sent an HTML page{shown} ({content_type or 'no content type'}), "
+            "not an OAI-PMH response: is the base URL right?",
+            url=url,
+        )
+    try:
+        root = xmlsafe.parse(body)
+    except xmlsafe.XmlError as exc:
+        raise MalformedPage(f"{exc} (page refused, not repaired)", url=url) from exc
+    if root.tag != f"{_Q}OAI-PMH":
+        raise NotOaiResponse(
+            f"the XML's root element is {root.tag!r}, not OAI-PMH 2.0's <OAI-PMH>", url=url
+        )
+    return root
+
+
+def check_errors(root: etree._Element, *, url: str = "", status: int = 200) -> bool:
+    """Raise the response's OAI-PMH error, if any; ``True`` for ``noRecordsMatch`` (an empty
+    list, which is a successful answer, OAI-PMH 2.0 section 3.6)."""
+    errors = root.findall(f"{_Q}error")
+    if not errors:
+        return False
+    codes = [(e.get("code") or "unknown", " ".join((e.text or "").split())) for e in errors]
+    if all(code == "noRecordsMatch" for code, _ in codes):
+        return True
+    code, message = next((c, m) for c, m in codes if c != "noRecordsMatch")
+    kind = BadResumptionToken if code == "badResumptionToken" else OaiError
+    raise kind(code, message, url=url, status=status)
+
+
+def read_identify(root: etree._Element) -> Identity:
+    """Identify's fields through ``sickle.models.Identify``."""
+    identify = Identify(_Parsed(root))
+    value = lambda name: (getattr(identify, name, "") or "").strip()  # noqa: E731
+    return Identity(
+        repository_name=value("repositoryName"),
+        granularity=SECONDS if value("granularity") == SECONDS else DAY,
+        earliest_datestamp=value("earliestDatestamp"),
+        deleted_record=value("deletedRecord"),
+        protocol_version=value("protocolVersion") or "2.0",
+    )
+
+
+class _Parsed:
+    """The one thing ``sickle.models.Identify`` reads from a response: ``.xml``."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.xml = root
+
+
+def parse_page(root: etree._Element, *, url: str = "", empty: bool = False) -> Page:
+    """A ListRecords answer (OAI-PMH 2.0, section 4.5) as a ``Page``; ``empty`` for
+    ``noRecordsMatch``."""
+    response_date = (root.findtext(f"{_Q}responseDate") or "").strip()
+    if empty:
+        return Page(records=(), token="", response_date=response_date, url=url)
+    listing = root.find(f"{_Q}ListRecords")
+    if listing is None:
+        raise NotOaiResponse("an OAI-PMH response without <ListRecords> or <error>", url=url)
+    records, problems = [], []
+    for element in listing.iterfind(f"{_Q}record"):
+        record = read_record(element)
+        if isinstance(record, str):
+            problems.append(record)
+        else:
+            records.append(record)
+    token_el = listing.find(f"{_Q}resumptionToken")
+    token = (token_el.text or "").strip() if token_el is not None else ""
+    size = token_el.get("completeListSize") if token_el is not None else None
+    return Page(
+        records=tuple(records),
+        token=token,
+        response_date=response_date,
+        url=url,
+        complete_list_size=int(size) if size and size.isdigit() else None,
+        problems=tuple(problems),
+    )
+
+
+def read_record(element: etree._Element) -> OaiRecord | str:
+    """One record, or why it cannot be read at all (then it has nothing to key it by)."""
+    header_el = element.find(f"{_Q}header")
+    if header_el is None:
+        return "a <record> without <header> was skipped"
+    header = Header(header_el)
+    if not (header.identifier or "").strip():
+        return "a <record> whose header has no <identifier> was skipped"
+    return OaiRecord(
+        identifier=header.identifier.strip(),
+        datestamp=(header.datestamp or "").strip(),
+        deleted=header.deleted,
+        xml=etree.tostring(element),
+        element=element,
+        has_metadata=element.find(f"{_Q}metadata") is not None,
+    )
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP-date (RFC 9110, section 10.2.3)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def oai_datestamp(moment: datetime, granularity: str) -> str:
+    """``moment`` as an OAI-PMH ``from``/``until`` at the repository's granularity (3.3.2)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d" if granularity == DAY else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_response_date(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- over HTTP --------------------------------------------------------------------------------
+
+
+class SafeResponse(OAIResponse):
+    """sickle's response with ``.xml`` parsed once, by ``aggregation.xmlsafe``, and checked."""
+
+    @cached_property
+    def xml(self) -> etree._Element:  # type: ignore[override]
+        response = self.http_response
+        try:
+            return parse_oai(
+                response.content,
+                content_type=response.headers.get("Content-Type", ""),
+                url=response.url,
+            )
+        except (NotOaiResponse, MalformedPage) as exc:
+            if response.status_code != 200:
+                raise HttpError(
+                    f"HTTP {response.status_code} {response.reason}: {exc.message}",
+                    url=response.url,
+                ) from exc
+            raise
+
+    @cached_property
+    def no_records(self) -> bool:
+        """``True`` for ``noRecordsMatch``; raises any other OAI-PMH error, whatever the HTTP
+        status it came with (Zenodo sends them with 422)."""
+        status = self.http_response.status_code
+        url = self.http_response.url
+        empty = check_errors(self.xml, url=url, status=status)
+        if status != 200 and not empty:
+            raise HttpError(f"HTTP {status} with an OAI-PMH answer reporting no error", url=url)
+        return empty
+
+
+class HttpClient(Sickle):
+    """An OAI-PMH client for one base URL: timeouts on every request, retries with backoff on
+    connection errors, 429 and 5xx, ``Retry-After`` honoured (seconds or HTTP-date, capped)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        policy: HttpPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        on_wait: OnWait | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.policy = policy or HttpPolicy()
+        super().__init__(endpoint, timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+        self.sleep = sleep
+        self.on_wait = on_wait
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = self.policy.user_agent
+
+    def harvest(self, **params: str) -> SafeResponse:
+        """One OAI-PMH request, retried as the policy says; the answer is read by the caller."""
+        policy = self.policy
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                response = self._request(params)
+            except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+                problem, wait, response = f"{type(exc).__name__}: {exc}", None, None
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return SafeResponse(response, params)
+                problem = f"HTTP {response.status_code} {response.reason}"
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if attempt == policy.attempts:
+                return self._give_up(problem, response, params)
+            delay = min(wait if wait is not None else policy.backoff * 2 ** (attempt - 1),
+                        policy.max_wait)  # fmt: skip
+            if self.on_wait:
+                self.on_wait(f"{problem}; attempt {attempt} of {policy.attempts}", delay)
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request(self, params: dict[str, str]) -> requests.Response:
+        """Send the request and read the body, within the size limit and a deadline: a server
+        that streams without end, or trickles a byte at a time, must not hold the run."""
+        if self.http_method == "GET":
+            response = self.session.get(self.endpoint, params=params, stream=True,
+                                        **self.request_args)  # fmt: skip
+        else:
+            response = self.session.post(self.endpoint, data=params, stream=True,
+                                         **self.request_args)  # fmt: skip
+        with response:
+            response._content = _read_body(response, self.policy)
+        return response
+
+    def _give_up(
+        self, problem: str, response: requests.Response | None, params: dict[str, str]
+    ) -> SafeResponse:
+        """After the last attempt: a deliberate OAI-PMH error in the last answer is the answer
+        (``badArgument`` sent with 500, ``noRecordsMatch`` with 503); anything else is
+        transient."""
+        if response is not None:
+            try:
+                root = parse_oai(response.content, url=response.url)
+            except (NotOaiResponse, MalformedPage):
+                root = None
+            status = response.status_code
+            if root is not None and check_errors(root, url=response.url, status=status):
+                return SafeResponse(response, params)
+        url = response.url if response is not None else self.endpoint
+        raise TransientHarvestError(f"{problem} after {self.policy.attempts} attempts", url=url)
+
+    def identify(self) -> Identity:
+        response = self.harvest(verb="Identify")
+        check_errors(response.xml, url=response.http_response.url)
+        if response.xml.find(f"{_Q}Identify") is None:
+            raise NotOaiResponse("an Identify answer without <Identify>", url=self.endpoint)
+        return read_identify(response.xml)
+
+    def list_records(
+        self, *, prefix: str, set_spec: str = "", from_: str = "", until: str = "", token: str = ""
+    ) -> Page:
+        if token:
+            params = {"verb": "ListRecords", "resumptionToken": token}
+        else:
+            params = {"verb": "ListRecords", "metadataPrefix": prefix}
+            params.update({k: v for k, v in (("set", set_spec), ("from", from_),
+                                             ("until", until)) if v})  # fmt: skip
+        response = self.harvest(**params)
+        return parse_page(response.xml, url=response.http_response.url, empty=response.no_records)
+
+
+def _read_body(response: requests.Response, policy: HttpPolicy) -> bytes:
+    deadline = time.monotonic() + policy.read_timeout * DEADLINE_FACTOR
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        size += len(chunk)
+        if size > xmlsafe.MAX_BYTES:
+            raise MalformedPage(
+                f"the response is larger than {xmlsafe.MAX_BYTES:,} bytes: refused",
+                url=response.url,
+            )
+        if time.monotonic() > deadline:
+            raise requests.Timeout(
+                f"the response took longer than {policy.read_timeout * DEADLINE_FACTOR:.0f} s"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- from a folder (offline ingest) -------------------------------------------------------------
+
+
+class FolderClient:
+    """OAI-PMH pages saved as files: every ``*.xml`` but ``Identify*.xml``, in name order, is one
+    ListRecords page; the "token" of a page is the name of the file that follows it. Resumption
+    tokens inside the files are ignored (they point at a server that is not asked)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise NotOaiResponse(f"{self.folder} is not a folder", url=str(self.folder))
+
+    def _pages(self) -> list[Path]:
+        return sorted(p for p in self.folder.glob("*.xml") if not p.name.startswith("Identify"))
+
+    def identify(self) -> Identity:
+        found = sorted(self.folder.glob("Identify*.xml"))
+        if not found:
+            return Identity(repository_name=self.folder.name)
+        root = self._read(found[0])
+        check_errors(root, url=str(found[0]))
+        return read_identify(root)
+
+    def _read(self, path: Path) -> etree._Element:
+        return parse_oai(path.read_bytes(), url=str(path))
+
+    def list_records(
+        self, *, prefix: str, set_spec: str = "", from_: str = "", until: str = "", token: str = ""
+    ) -> Page:
+        pages = self._pages()
+        if not pages:
+            return Page(records=(), token="", response_date="", url=str(self.folder))
+        names = [p.name for p in pages]
+        if token and token not in names:
+            raise BadResumptionToken(
+                "badResumptionToken", f"no page {token!r} in {self.folder}", url=str(self.folder)
+            )
+        index = names.index(token) if token else 0
+        root = self._read(pages[index])
+        empty = check_errors(root, url=str(pages[index]))
+        page = parse_page(root, url=str(pages[index]), empty=empty)
+        following = names[index + 1] if index + 1 < len(names) else ""
+        return Page(
+            records=page.records,
+            token=following,
+            response_date=page.response_date,
+            url=page.url,
+            complete_list_size=None,
+            problems=page.problems,
+        )
+
+
+def client_for(
+    url: str, *, policy: HttpPolicy | None = None, sleep: Sleep = time.sleep,
+    on_wait: OnWait | None = None,
+) -> Client:  # fmt: skip
+    if url.lower().startswith(("http://", "https://")):
+        return HttpClient(url, policy=policy, sleep=sleep, on_wait=on_wait)
+    return FolderClient(url)
+
+
+# --- the loop guard -----------------------------------------------------------------------------
+
+
+class TokenGuard:
+    """Stops a server that sends a resumption token it sent before, or endless empty pages."""
+
+    def __init__(self, *, max_empty_pages: int = 50, seen: tuple[str, ...] = ()) -> None:
+        self.seen: set[str] = set(seen)
+        self.max_empty_pages = max_empty_pages
+        self.empty_pages = 0
+
+    def check(self, page: Page, *, page_number: int) -> None:
+        if not page.token:
+            return
+        if page.token in self.seen:
+            raise ResumptionLoop(
+                f"page {page_number} gave resumption token {page.token!r} again: the server "
+                "is looping; stopped",
+                url=page.url,
+            )
+        self.seen.add(page.token)
+        self.empty_pages = self.empty_pages + 1 if not page.records else 0
+        if self.empty_pages >= self.max_empty_pages:
+            raise ResumptionLoop(
+                f"{self.empty_pages} pages in a row without records, each with a new token: "
+                "stopped",
+                url=page.url,
+            )
