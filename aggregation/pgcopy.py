@@ -56,21 +56,12 @@ def upsert(
 
 
 def _ensure_staging(cursor: Any, staging: str, table: str, columns: str) -> None:
-    """Create the session's staging table once per database connection."""
-    raw = connection.connection
-    made: set[str] = getattr(raw, "_pidsvc_staging", None) or set()
-    if staging in made:
-        return
+    """The session's staging table (created by the first upsert of a connection; a rollback of
+    that transaction drops it again, so existence is checked by the database every time)."""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS "  # noqa: S608
         f"SELECT {columns} FROM {table} WITH NO DATA"
     )
-
-    def remember() -> None:  # only once the transaction commits: a rollback drops the table
-        made.add(staging)
-        raw._pidsvc_staging = made
-
-    connection.on_commit(remember)
 
 
 def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
