@@ -116,16 +116,30 @@ def validate_erc(name: str, value: str) -> None:
         raise InvalidInput(f"{name} must be text", field=name)
     if len(value) > MAX_ERC_LENGTH:
         raise InvalidInput(f"{name} is longer than {MAX_ERC_LENGTH} characters", field=name)
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+        raise InvalidInput(f"{name} contains a NUL character", field=name)
 
 
 def validate_metadata(metadata: Any) -> None:
     if not isinstance(metadata, dict):
         raise InvalidInput("metadata must be a JSON object", field="metadata")
+    if _has_nul(metadata):  # nor can jsonb hold \u0000, in keys or values
+        raise InvalidInput("metadata contains a NUL character", field="metadata")
     size = len(json.dumps(metadata, ensure_ascii=False).encode())
     if size > MAX_METADATA_BYTES:
         raise InvalidInput(
             f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}", field="metadata"
         )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def parse_template(template: str, *, prefix: str) -> noid.Template:

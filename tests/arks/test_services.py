@@ -244,3 +244,11 @@ def test_find_ark_accepts_every_equivalent_form():
         f"ark:99999/{name}/",
     ]
     assert {selectors.find_ark(text).pk for text in forms} == {ark.pk}
+
+
+def test_nul_characters_are_refused_before_the_database_sees_them():
+    shoulder = factories.shoulder()
+    with pytest.raises(InvalidInput, match="NUL"):
+        services.mint(shoulder=shoulder, actor=ACTOR, data=services.ArkData(what="a\x00b"))
+    with pytest.raises(InvalidInput, match="NUL"):
+        services.mint(shoulder=shoulder, actor=ACTOR, data=services.ArkData(metadata={"k\x00": 1}))
