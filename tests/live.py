@@ -125,12 +125,7 @@ def _service_process(
             time.sleep(0.1)
         yield service
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        support.stop(proc)
 
 
 @pytest.fixture

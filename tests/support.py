@@ -4,8 +4,13 @@ test database."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 
@@ -38,3 +43,28 @@ def child_env(**extra: str) -> dict[str, str]:
 
 def manage(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), *args]
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Ask a child process to stop, and kill it if it has not within 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def celery_worker(**env: str) -> Iterator[str]:
+    """A real Celery worker on the configured broker and the test database, consuming a queue of
+    its own (so that a developer's worker never takes the test's tasks); yields the queue name.
+    Its output goes to the test's captured stderr."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, "-m", "celery", "-A", "pidsvc", "worker", "--pool=solo",
+           "--loglevel=WARNING", "-Q", queue, "--without-gossip", "--without-mingle"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=child_env(**env), cwd=ROOT)
+    try:
+        yield queue
+    finally:
+        stop(proc)

@@ -5,10 +5,7 @@ With no CELERY_BROKER_URL this is the file-based broker that `make run` uses; in
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 
@@ -19,18 +16,8 @@ from tests import factories, support
 
 @pytest.fixture
 def worker_queue():
-    queue = f"test-{uuid.uuid4().hex[:8]}"  # its own queue: a developer's worker won't take it
-    cmd = [sys.executable, "-m", "celery", "-A", "pidsvc", "worker", "--pool=solo",
-           "--loglevel=WARNING", "-Q", queue, "--without-gossip", "--without-mingle"]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, env=support.child_env(), cwd=support.ROOT, stderr=subprocess.PIPE, text=True
-    )
-    yield queue
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with support.celery_worker() as queue:
+        yield queue
 
 
 @pytest.mark.django_db(transaction=True)

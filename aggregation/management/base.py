@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from aggregation.errors import HarvestConflict, InvalidSource
 from aggregation.models import Source
+from arks.management.base import ServiceCommand as IdentifierCommand
 
 
-class ServiceCommand(BaseCommand):
-    """A command whose expected failures end it with exit status 1 and a one-line message."""
+class ServiceCommand(IdentifierCommand):
+    """The identifier layer's command behaviour (one-line errors, exit status 1, the actor),
+    extended to the aggregation layer's expected failures."""
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
@@ -23,10 +24,3 @@ class ServiceCommand(BaseCommand):
             raise CommandError(
                 "no source of that name (manage.py add_source creates one)"
             ) from None
-
-    @staticmethod
-    def actor() -> str:
-        try:
-            return f"cli:{getpass.getuser()}"
-        except (KeyError, OSError):
-            return "cli"

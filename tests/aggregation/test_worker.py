@@ -3,10 +3,7 @@ Redis in CI), against the loopback OAI-PMH server."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 
@@ -20,17 +17,10 @@ from tests.oaipmh_server import Reply
 
 @pytest.fixture
 def worker_queue():
-    queue = f"test-{uuid.uuid4().hex[:8]}"  # its own queue: a developer's worker won't take it
-    cmd = [sys.executable, "-m", "celery", "-A", "pidsvc", "worker", "--pool=solo",
-           "--loglevel=WARNING", "-Q", queue, "--without-gossip", "--without-mingle"]  # fmt: skip
-    env = support.child_env(PIDSVC_HARVEST_BACKOFF_SECONDS="0", PIDSVC_HARVEST_ATTEMPTS="3")
-    proc = subprocess.Popen(cmd, env=env, cwd=support.ROOT, stderr=subprocess.PIPE, text=True)
-    yield queue
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with support.celery_worker(
+        PIDSVC_HARVEST_BACKOFF_SECONDS="0", PIDSVC_HARVEST_ATTEMPTS="3"
+    ) as queue:
+        yield queue
 
 
 def wait_for(run: HarvestRun, statuses: set[str], seconds: float = 90) -> HarvestRun:
