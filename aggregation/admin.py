@@ -22,10 +22,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from aggregation import selectors, services
-from aggregation.errors import HarvestConflict, InvalidSource
+from aggregation import identity, selectors, services
+from aggregation.errors import (
+    CurationRefused,
+    HarvestConflict,
+    IdentityNotConfigured,
+    InvalidSource,
+)
 from aggregation.formats import detect_pid
-from aggregation.models import HarvestRun, RawRecord, Record, Source
+from aggregation.models import HarvestRun, HeldGroup, Membership, RawRecord, Record, Source, Work
 from arks.admin import EstimatedCountPaginator
 
 Status = HarvestRun.Status
@@ -336,6 +341,7 @@ class RawRecordAdmin(admin.ModelAdmin):
     list_display = ["oai_identifier", "source", "datestamp", "deleted", "error", "changed_at"]
     list_filter = ["source", "deleted", HasErrorFilter]
     list_select_related = ["source"]
+    actions = ["split_out"]
     search_fields = ["=oai_identifier"]
     search_help_text = "An OAI identifier, exactly."
     show_full_result_count = False
@@ -348,6 +354,19 @@ class RawRecordAdmin(admin.ModelAdmin):
     @admin.display(description="XML as harvested")
     def xml_pre(self, obj: RawRecord) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.xml)
+
+    @admin.action(description="Split the selected records out of their works (curator)")
+    def split_out(self, request: HttpRequest, queryset: QuerySet[RawRecord]) -> HttpResponse | None:
+        def split(raw: RawRecord, note: str) -> str:
+            work = identity.curator_split(raw=raw, actor=actor(request), note=note)
+            return f"{raw.oai_identifier} is now {work.ark.ark}"
+
+        return curate(
+            self, request, queryset, action="split_out", title="Split out of their works",
+            explanation="Each record leaves its work and stands alone (a new ARK, or the ARK it "
+            "had before a merge) until a curator merges it again; dedup keeps the decision.",
+            items=[r.oai_identifier for r in queryset], each=split,
+        )  # fmt: skip
 
 
 @_read_only
@@ -388,3 +407,154 @@ class RecordAdmin(admin.ModelAdmin):
         if pid is not None and pid.kind != "url":
             return queryset.filter(pids__contains=str(pid)), False
         return super().get_search_results(request, queryset, search_term)
+
+
+# --- works and curation ---------------------------------------------------------------------
+
+
+def curate(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    action: str,
+    title: str,
+    explanation: str,
+    items: list[str],
+    each: Callable[[Any, str], str] | None = None,
+    together: Callable[[list[Any], str], str] | None = None,
+) -> HttpResponse | None:
+    """A curator's action: first a page that asks why, then the identity service."""
+    note = request.POST.get("note", "").strip()
+    if request.POST.get("confirmed") != "yes" or not note:
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": title,
+            "explanation": explanation,
+            "items": items,
+            "queryset": queryset,
+            "action": action,
+        }
+        return TemplateResponse(request, "admin/aggregation/curate.html", context)
+    try:
+        if together is not None:
+            model_admin.message_user(request, together(list(queryset), note))
+        for obj in queryset if each is not None else ():
+            model_admin.message_user(request, each(obj, note))  # type: ignore[misc]
+    except (CurationRefused, IdentityNotConfigured) as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+    return None
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "work"
+    fields = ["record", "source", "live", "isolated"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("raw__source")
+
+    @admin.display(description="harvested record")
+    def record(self, obj: Membership) -> str:
+        url = reverse("admin:aggregation_rawrecord_change", args=[obj.raw_id])
+        return format_html('<a href="{}">{}</a>', url, obj.raw.oai_identifier)
+
+    @admin.display(description="source")
+    def source(self, obj: Membership) -> str:
+        return obj.raw.source.name
+
+
+@_read_only
+@admin.register(Work)
+class WorkAdmin(admin.ModelAdmin):
+    list_display = ["ark_text", "title_short", "status", "kind", "year", "adopted"]
+    list_filter = ["status", "adopted", "kind"]
+    list_select_related = ["ark"]
+    search_fields = ["title", "=ark__ark"]
+    search_help_text = "Words of the title, or the ARK exactly (ark:NAAN/name)."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    actions = ["merge_works"]
+    inlines = [MembershipInline]
+    fields = ["ark_link", "status", "merged_into", "adopted", "title", "kind", "year",
+              "instances_table", "explanation", "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="ARK", ordering="ark__ark")
+    def ark_text(self, obj: Work) -> str:
+        return obj.ark.ark
+
+    @admin.display(description="ARK")
+    def ark_link(self, obj: Work) -> str:
+        url = reverse("admin:arks_ark_change", args=[obj.ark_id])
+        return format_html('<a href="{}">{}</a>', url, obj.ark.ark)
+
+    @admin.display(description="title", ordering="title")
+    def title_short(self, obj: Work) -> str:
+        return obj.title[:120] or "(no title)"
+
+    @admin.display(description="instances")
+    def instances_table(self, obj: Work) -> str:
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((i.get("source", ""), i.get("access_rights", ""), i.get("type", ""),
+              i.get("doi_url") or i.get("url") or "") for i in obj.instances),
+        )  # fmt: skip
+        return format_html(
+            "<table><tr><th>source</th><th>access</th><th>type</th><th>link</th></tr>{}</table>",
+            rows,
+        )
+
+    @admin.display(description="why these records are one work")
+    def explanation(self, obj: Work) -> str:
+        why = selectors.explain_work(obj)
+        matches = format_html_join(
+            "", "<li>{} = {}: {}</li>", ((m["a"], m["b"], m["explained"]) for m in why.matches)
+        )
+        held = format_html_join(
+            "", "<li>held for review ({}): records {}</li>",
+            ((g.reason, ", ".join(map(str, g.members))) for g in why.held),
+        )  # fmt: skip
+        return format_html("<ul>{}{}</ul>", matches, held) if why.matches or why.held else "-"
+
+    @admin.action(description="Merge the selected works into one (curator)")
+    def merge_works(self, request: HttpRequest, queryset: QuerySet[Work]) -> HttpResponse | None:
+        def merge(works: list[Work], note: str) -> str:
+            survivor = identity.curator_merge(works=works, actor=actor(request), note=note)
+            return f"{len(works)} works are now {survivor.ark.ark}"
+
+        return curate(
+            self, request, queryset.select_related("ark"), action="merge_works",
+            title="Merge works", together=merge,
+            explanation="The works become one. The oldest keeps its ARK (an institution's ARK "
+            "always survives); the others resolve through it. Dedup keeps the decision.",
+            items=[f"{w.ark.ark} {w.title[:100]}" for w in queryset.select_related("ark")],
+        )  # fmt: skip
+
+
+@_read_only
+@admin.register(HeldGroup)
+class HeldGroupAdmin(admin.ModelAdmin):
+    list_display = ["id", "reason", "size", "cohesion", "open", "created_at"]
+    list_filter = ["open", "reason"]
+    fields = ["reason", "cohesion", "open", "records", "conflicts", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="records")
+    def size(self, obj: HeldGroup) -> int:
+        return len(obj.members)
+
+    @admin.display(description="records")
+    def records(self, obj: HeldGroup) -> str:
+        links = (
+            (reverse("admin:aggregation_rawrecord_change", args=[pk]), pk) for pk in obj.members
+        )
+        return format_html_join(", ", '<a href="{}">{}</a>', links)

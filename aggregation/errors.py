@@ -105,3 +105,15 @@ class InvalidSource(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class IdentityNotConfigured(Exception):
+    """No shoulder is configured for the ARKs of aggregated works (PIDSVC_WORKS_SHOULDER)."""
+
+
+class CurationRefused(Exception):
+    """A curator's split or merge that the identity rules do not allow."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

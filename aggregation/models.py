@@ -229,3 +229,158 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.title[:100] or f"record {self.pk}"
+
+
+# --- dedup and identity -----------------------------------------------------------------------
+
+
+class Work(models.Model):
+    """A cluster of harvested records that describe one research product; it holds one ARK.
+
+    A Work is never deleted. ``merged`` Works were folded into another (their ARK resolves
+    through the survivor's) and may come back if their records split away again; ``withdrawn``
+    Works lost every record (their ARK is a tombstone). ``adopted``: the ARK is an institution's
+    own, carried by a member record, not one this aggregator minted; its owner's target and
+    description stay authoritative.
+    """
+
+    class Status(models.TextChoices):
+        LIVE = "live", "live"
+        MERGED = "merged", "merged into another work"
+        WITHDRAWN = "withdrawn", "withdrawn (every record withdrawn)"
+
+    ark = models.OneToOneField("arks.Ark", on_delete=models.PROTECT, related_name="work")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_works"
+    )
+    adopted = models.BooleanField(
+        default=False, help_text="The ARK is an institution's own, adopted from a member record."
+    )
+    title = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="The best value of each field among the members."
+    )
+    instances = models.JSONField(
+        default=list, blank=True, help_text="Every live member: source, URL, access, licence."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "id"], name="work_status_id")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")), name="work_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ark_id and self.ark.ark} {self.title[:80]}".strip()
+
+
+class Membership(models.Model):
+    """What dedup last saw of a harvested record, and the Work it belongs to.
+
+    ``content_hash`` and ``deleted`` are the raw record's when dedup last processed it: a raw
+    record whose values differ (or that has no membership) is dedup's work to do. ``live``: it
+    was parsed into a product and is not withdrawn, so it takes part in matching; a record that
+    is not live stays with its Work (the tombstone shows it). ``first_work``: the Work it first
+    belonged to, whose ARK it gets back if it splits away after a merge. ``pending``: matched,
+    not yet given its Work (a run stopped between the two stages resumes there).
+    """
+
+    raw = models.OneToOneField(
+        RawRecord, on_delete=models.PROTECT, primary_key=True, related_name="membership"
+    )
+    work = models.ForeignKey(
+        Work, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    first_work = models.ForeignKey(
+        Work, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    content_hash = models.CharField(max_length=64)
+    deleted = models.BooleanField(default=False)
+    live = models.BooleanField(default=False)
+    pending = models.BooleanField(default=True)
+    isolated = models.BooleanField(
+        default=False,
+        help_text="A curator split it out of its work: it joins others only by a curator's merge.",
+    )
+    carried_ark = models.ForeignKey(
+        "arks.Ark",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="An institution's ARK, registered here, that the record names as its own.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["pending"], name="membership_pending", condition=Q(pending=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.raw_id} in work {self.work_id}"
+
+
+class BlockKey(models.Model):
+    """One block a live record belongs to (``aggregation.dedup.block_keys``), stored so that an
+    incremental run looks a new record's blocks up instead of re-keying every record. ``key`` is
+    a 64-bit hash of the key text: a collision only adds a candidate, which comparison rejects."""
+
+    raw = models.ForeignKey(RawRecord, on_delete=models.PROTECT, related_name="+")
+    key = models.BigIntegerField()
+    sort_key = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "sort_key", "raw"], name="blockkey_key_sort_raw")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.raw_id}"
+
+
+class Match(models.Model):
+    """A pair of records judged to describe one product, with the rule and scores that decided
+    (``aggregation.dedup.Decision``), or a curator's decision (``curator``: it outlives runs)."""
+
+    a = models.ForeignKey(RawRecord, on_delete=models.PROTECT, related_name="+", db_index=False)
+    b = models.ForeignKey(RawRecord, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=64)
+    scores = models.JSONField(default=dict, blank=True)
+    curator = models.BooleanField(default=False)
+    actor = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["a", "b"], name="one_match_per_pair"),
+            models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="match_pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.a_id} = {self.b_id} ({self.rule})"
+
+
+class HeldGroup(models.Model):
+    """A group of matched records that dedup did not merge (chaining guard, or two
+    institutions' ARKs in one group): its records keep their Works until a curator decides."""
+
+    members = models.JSONField(help_text="Raw record ids.")
+    reason = models.CharField(max_length=32)
+    cohesion = models.FloatField(null=True, blank=True)
+    conflicts = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    open = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{len(self.members)} records held ({self.reason})"

@@ -1,16 +1,19 @@
-"""Reads of the aggregation layer: runs, their progress, and per-source reports."""
+"""Reads of the aggregation layer: runs, their progress, per-source reports, and works."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from aggregation import xmlsafe
+from aggregation.dedup import Decision
 from aggregation.formats.compliance import ComplianceReport, check_openaire_v4, validate_xsd
-from aggregation.models import HarvestRun, RawRecord, Source
+from aggregation.models import HarvestRun, HeldGroup, Match, Membership, RawRecord, Source, Work
+from arks.domain import ark as arkdomain
+from arks.errors import NotFound
 
 Status = HarvestRun.Status
 
@@ -113,3 +116,88 @@ def source_counts(source: Source) -> dict[str, int]:
         "failed": raw.exclude(error="").count(),
         "parsed": source.records.count(),
     }
+
+
+# --- works -------------------------------------------------------------------------------------
+
+
+def works(*, source: str | None = None, q: str | None = None) -> QuerySet[Work]:
+    """Works that are live, withdrawn or merged, newest first; with ``source`` (a source's name)
+    those with a record from it, with ``q`` those whose title or a member's PID holds it."""
+    found = Work.objects.select_related("ark", "merged_into__ark")
+    if source is not None:
+        if not Source.objects.filter(name=source).exists():
+            raise NotFound(f"no source is named {source!r}", field="source")
+        found = found.filter(
+            Exists(Membership.objects.filter(work=OuterRef("pk"), raw__source__name=source))
+        )
+    if q:
+        by_pid = Membership.objects.filter(work=OuterRef("pk"), raw__record__pids__icontains=q)
+        found = found.filter(Q(title__icontains=q) | Exists(by_pid))
+    return found.order_by("-id")
+
+
+def work_for_ark(text: str) -> Work:
+    """The Work whose ARK is ``text`` (any equivalent form). Raises ``InvalidArk``/``NotFound``."""
+    key = arkdomain.normalize(text)
+    work = Work.objects.select_related("ark", "merged_into__ark").filter(ark__key=key).first()
+    if work is None:
+        raise NotFound(f"{key} is not the ARK of an aggregated work", field="ark")
+    return work
+
+
+@dataclass(frozen=True)
+class WorkMember:
+    record: int
+    source: str
+    oai_identifier: str
+    title: str
+    pids: list[str]
+    live: bool
+    isolated: bool
+
+
+@dataclass(frozen=True)
+class WorkExplanation:
+    """Why the members are one Work: the matched pairs among them (rule and scores, or the
+    curator who joined them and why), and the groups held for review that touch them."""
+
+    members: list[WorkMember]
+    matches: list[dict[str, object]]
+    held: list[HeldGroup]
+    merged_works: list[str]
+
+
+def explain_work(work: Work) -> WorkExplanation:
+    rows = (
+        Membership.objects.filter(work=work)
+        .order_by("raw_id")
+        .values_list(
+            "raw_id", "raw__source__name", "raw__oai_identifier", "raw__record__title",
+            "raw__record__pids", "live", "isolated",
+        )
+    )  # fmt: skip
+    members = [
+        WorkMember(pk, source, oai_id, title or "", (pids or "").split(), live, isolated)
+        for pk, source, oai_id, title, pids, live, isolated in rows
+    ]
+    ids = [m.record for m in members]
+    named = {m.record: m.oai_identifier for m in members}
+    matches = [
+        {
+            "a": named[m.a_id],
+            "b": named[m.b_id],
+            "rule": m.rule,
+            "scores": m.scores,
+            "curator": m.curator,
+            "actor": m.actor,
+            "note": m.note,
+            "explained": Decision("match", m.rule, m.scores).explain()
+            if not m.curator
+            else f"joined by {m.actor}: {m.note}",
+        }
+        for m in Match.objects.filter(a_id__in=ids, b_id__in=ids).order_by("a_id", "b_id")
+    ]
+    held = [g for g in HeldGroup.objects.filter(open=True) if set(g.members) & set(ids)]
+    merged = list(work.merged_works.order_by("pk").values_list("ark__ark", flat=True))
+    return WorkExplanation(members, matches, held, merged)

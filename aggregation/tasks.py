@@ -1,6 +1,6 @@
 """Celery tasks of the aggregation pipeline: thin callers of ``aggregation.services``, ids in.
 
-    harvest_source (beat, per source) ─▶ harvest_run ─▶ after_harvest (the next stage: dedup)
+    harvest_source (beat, per source) ─▶ harvest_run ─▶ after_harvest (dedup and identity)
     sweep_stale_runs (beat, every 5 minutes)
 
 All are idempotent and acknowledged late (a worker that dies mid-task leaves its message to be
@@ -14,8 +14,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from aggregation import services
-from aggregation.errors import TransientHarvestError
+from aggregation import identity, services
+from aggregation.errors import IdentityNotConfigured, TransientHarvestError
 from aggregation.models import HarvestRun
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,19 @@ def harvest_run(self, run_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def after_harvest(run_id: int) -> None:
-    """The next stage after a harvest run succeeded (or a held run was released): deduplication.
-
-    A no-op hook for now. The dedup work fills it in: read the records ``run_id`` stored or
-    changed (``RawRecord.last_run``, ``deleted``, ``Record.product``), cluster them, and hand the
-    clusters to the identity stage. It must stay idempotent (it can run twice for one run) and
-    must accept a run id that no longer exists.
-    """
-    log.info("harvest run %s is complete; the next stage (dedup) has nothing to do yet", run_id)
+def after_harvest(run_id: int) -> dict[str, object] | None:
+    """The next stage after a harvest run succeeded (or a held run was released): dedup and
+    identity for the records that changed (``aggregation.identity``). Idempotent: a second
+    delivery finds nothing left to do. A run that no longer exists means "all sources"."""
+    run = HarvestRun.objects.select_related("source").filter(pk=run_id).first()
+    try:
+        report = identity.run_dedup(source=run.source if run else None)
+    except IdentityNotConfigured as exc:
+        # Nothing is lost: the records stay to be matched by the next run that can mint.
+        log.error("dedup after harvest run %s did not run: %s", run_id, exc)
+        return None
+    log.info("dedup after harvest run %s: %s", run_id, report.as_dict())
+    return report.as_dict()
 
 
 @shared_task(acks_late=True)

@@ -13,6 +13,7 @@ from arks.models import Naan
 
 DEMO_NAAN = "99999"  # the ARK specification's NAAN for test identifiers
 DEMO_SHOULDER = "fk4"
+DEMO_WORKS_SHOULDER = "w3"  # the default PIDSVC_WORKS_SHOULDER: aggregated works' ARKs
 DEMO_ORG = "Demo Institution"
 
 
@@ -45,6 +46,14 @@ def create_demo_setup() -> DemoSetup | None:
         organization=org,
         is_test=True,
         persistence_statement="Demo shoulder: identifiers minted here are for trying the service.",
+    )
+    services.delegate_shoulder(
+        naan=naan,
+        prefix=DEMO_WORKS_SHOULDER,
+        organization=org,
+        is_test=True,
+        persistence_statement="Demo shoulder of aggregated works: one ARK per work found in the "
+        "harvested sources, kept stable across harvests.",
     )
     _, key = services.issue_api_key(organization=org, name="demo key")
     password = secrets.token_urlsafe(12)

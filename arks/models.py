@@ -177,6 +177,7 @@ class ArkEvent(models.Model):
         STATE = "state", "state changed"
         TOMBSTONE = "tombstone", "withdrawn"
         MERGE = "merge", "merged"
+        UNMERGE = "unmerge", "unmerged"
 
     ark = models.ForeignKey(Ark, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now, editable=False)

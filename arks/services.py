@@ -457,20 +457,28 @@ def merge(*, ark: Ark, into: Ark, actor: str, note: str = "") -> Ark:
         seen.add(survivor.pk)
     if ark.pk in seen:
         raise MergeRefused(f"{into} is {ark} or resolves through it", field="into")
+    return _point(ark, survivor, actor=actor, note=note)
+
+
+@transaction.atomic
+def unmerge(*, ark: Ark, actor: str, note: str = "") -> Ark:
+    """Give a merged ARK its own identity back (a work that was merged, then split apart again):
+    it stops resolving through its survivor. The merge stays in its history."""
+    return _point(ark, None, actor=actor, note=note)
+
+
+def _point(ark: Ark, survivor: Ark | None, *, actor: str, note: str) -> Ark:
+    """Set what ``ark`` resolves through (``None``: itself) and record it; no-op if unchanged."""
     locked = Ark.objects.select_for_update().get(pk=ark.pk)
-    if locked.merged_into_id == survivor.pk:
+    if locked.merged_into_id == (survivor.pk if survivor else None):
         return locked
-    diff = {"merged_into": [_ark_text(locked.merged_into_id), survivor.ark]}
+    diff = {"merged_into": [_ark_text(locked.merged_into_id), survivor.ark if survivor else None]}
     locked.merged_into = survivor
     locked.updated_at = timezone.now()
     locked.save(update_fields=["merged_into", "updated_at"])
+    action = ArkEvent.Action.MERGE if survivor else ArkEvent.Action.UNMERGE
     ArkEvent.objects.create(
-        ark=locked,
-        at=locked.updated_at,
-        actor=actor,
-        action=ArkEvent.Action.MERGE,
-        changes=diff,
-        note=note,
+        ark=locked, at=locked.updated_at, actor=actor, action=action, changes=diff, note=note
     )
     return locked
 

@@ -259,3 +259,11 @@ PIDSVC_HARVEST_STALE_MINUTES = env_int("PIDSVC_HARVEST_STALE_MINUTES", 30, minim
 # records (a source can override it), or that lists less than this share of the last full run.
 PIDSVC_HARVEST_MAX_WITHDRAWAL_PERCENT = env_int("PIDSVC_HARVEST_MAX_WITHDRAWAL_PERCENT", 10)
 PIDSVC_HARVEST_MIN_LISTED_PERCENT = env_int("PIDSVC_HARVEST_MIN_LISTED_PERCENT", 50)
+
+# --- Dedup and identity -------------------------------------------------------------------------
+
+# The shoulder under which aggregated works get their ARKs (it must be delegated here; the
+# default is the demo's, which `manage.py setup_demo` creates). Set your own in production.
+PIDSVC_WORKS_SHOULDER = env_str("PIDSVC_WORKS_SHOULDER", "ark:99999/w3")
+# Records matched, and records given their Works, per transaction.
+PIDSVC_DEDUP_BATCH = env_int("PIDSVC_DEDUP_BATCH", 2000, minimum=1)

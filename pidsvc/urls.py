@@ -15,5 +15,6 @@ urlpatterns = [
     path(".well-known/ark", views.well_known_ark, name="well-known-ark"),
     path("", include("arks.stats_urls")),
     path("", include("arks.api.urls")),  # /api/v1/…, /api/schema/, /api/docs/
+    path("", include("aggregation.api.urls")),  # /api/v1/works…
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,12 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from aggregation.errors import HarvestConflict, InvalidSource
+from aggregation.errors import (
+    CurationRefused,
+    HarvestConflict,
+    IdentityNotConfigured,
+    InvalidSource,
+)
 from aggregation.models import Source
 from arks.management.base import ServiceCommand as IdentifierCommand
 
@@ -20,6 +25,8 @@ class ServiceCommand(IdentifierCommand):
             return super().execute(*args, **options)
         except (HarvestConflict, InvalidSource) as exc:
             raise CommandError(exc.message) from None
+        except (IdentityNotConfigured, CurationRefused) as exc:
+            raise CommandError(str(exc)) from None
         except Source.DoesNotExist:
             raise CommandError(
                 "no source of that name (manage.py add_source creates one)"

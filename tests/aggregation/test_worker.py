@@ -8,10 +8,10 @@ import time
 import pytest
 
 from aggregation import services
-from aggregation.models import HarvestRun, Record
+from aggregation.models import HarvestRun, Membership, Record
 from aggregation.tasks import harvest_run
 from tests import support
-from tests.aggregation import factories
+from tests.aggregation import factories, identity_support
 from tests.oaipmh_server import Reply
 
 
@@ -21,6 +21,11 @@ def worker_queue():
         PIDSVC_HARVEST_BACKOFF_SECONDS="0", PIDSVC_HARVEST_ATTEMPTS="3"
     ) as queue:
         yield queue
+
+
+@pytest.fixture
+def works_shoulder():
+    return identity_support.works_shoulder()
 
 
 def wait_for(run: HarvestRun, statuses: set[str], seconds: float = 90) -> HarvestRun:
@@ -34,7 +39,7 @@ def wait_for(run: HarvestRun, statuses: set[str], seconds: float = 90) -> Harves
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_harvests_through_the_broker(worker_queue, oai_server):
+def test_a_worker_harvests_through_the_broker(worker_queue, oai_server, works_shoulder):
     pages = factories.dspace_server(oai_server, per_page=20)
     # the first answer to page 2 is a 503: the worker retries it after Retry-After
     busy = Reply(b"", status=503, headers={"Retry-After": "1"})
@@ -47,6 +52,15 @@ def test_a_worker_harvests_through_the_broker(worker_queue, oai_server):
     assert (run.records_new, run.pages) == (58, 3)
     assert [e["code"] for e in run.errors] == ["retry"]
     assert Record.objects.filter(source=source).count() == 58
+    # The next stage (dedup and identity) runs on the worker after the harvest: every record
+    # gets a Work, and every Work a public ARK.
+    deadline = time.monotonic() + 60
+    members = Membership.objects.filter(raw__source=source, pending=False, work__isnull=False)
+    while members.count() < 58 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert members.count() == 58
+    arks = {m.work.ark for m in members.select_related("work__ark")}
+    assert arks and all(a.state == "public" and a.target.startswith("http") for a in arks)
 
 
 @pytest.mark.django_db(transaction=True)

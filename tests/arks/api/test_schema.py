@@ -14,6 +14,7 @@ OPERATIONS = {
     ("/api/v1/arks/{ark}", "get"), ("/api/v1/arks/{ark}", "patch"),
     ("/api/v1/arks/{ark}", "delete"), ("/api/v1/arks/{ark}/history", "get"),
     ("/api/v1/shoulders", "get"), ("/api/v1/naans", "get"),
+    ("/api/v1/works", "get"), ("/api/v1/works/{ark}", "get"),
 }  # fmt: skip
 
 
