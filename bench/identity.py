@@ -49,7 +49,7 @@ def product(record: DedupRecord, url: str) -> dict[str, object]:
         "titles": [
             {"text": t, "lang": lang, "type": kind} if lang else {"text": t, "type": kind}
             for t, lang, kind in record.titles
-        ],  # fmt: skip
+        ],
         "creators": [{"name": name} for name in record.authors],
         "pids": [{"kind": k, "value": v} for k, v in record.pids],
         "landing_url": url,
@@ -166,12 +166,11 @@ def main() -> None:
     print(f"database: {connection.vendor}; {n:,} records, {len(gold):,} duplicate pairs; "
           f"batch {settings.PIDSVC_DEDUP_BATCH}")  # fmt: skip
     print(f"{'':<52}{'seconds':>10}{'records/s':>12}")
-    print(
-        f"{'in-memory engine (baseline: nothing stored)':<52}{baseline:>10.1f}{n / baseline:>12,.0f}"
-    )
-    print(
-        f"{'first run (keys, matches, works, ARKs stored)':<52}{first_s:>10.1f}{n / first_s:>12,.0f}"
-    )
+    for label, seconds in (
+        ("in-memory engine (baseline: nothing stored)", baseline),
+        ("first run (keys, matches, works, ARKs stored)", first_s),
+    ):
+        print(f"{label:<52}{seconds:>10.1f}{n / seconds:>12,.0f}")
     print(f"{f'incremental run ({changed:,} records changed)':<52}{incremental_s:>10.2f}"
           f"{changed / incremental_s:>12,.0f}")  # fmt: skip
     print(f"{'run with nothing changed':<52}{idle_s:>10.2f}")
