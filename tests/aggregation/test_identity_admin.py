@@ -34,8 +34,8 @@ def test_merge_asks_why_then_merges_and_records_who(admin_client, two_works):
     asked = admin_client.post(url, {"action": "merge_works", "_selected_action": ids})
     assert asked.status_code == 200 and b"Why (kept in the ARKs' history)" in asked.content
     assert Work.objects.filter(status="live").count() == 2
-    done = admin_client.post(url, {"action": "merge_works", "_selected_action": ids,
-                                   "confirmed": "yes", "note": "Same article in Spanish"})  # fmt: skip
+    confirmed = {"confirmed": "yes", "note": "Same article in Spanish"}
+    done = admin_client.post(url, {"action": "merge_works", "_selected_action": ids, **confirmed})
     assert done.status_code == 302
     older, newer = two_works
     event = ArkEvent.objects.get(ark=newer.ark, action="merge")
@@ -47,7 +47,7 @@ def test_merge_asks_why_then_merges_and_records_who(admin_client, two_works):
 
 
 def test_split_out_of_a_work(admin_client, two_works):
-    older, newer = two_works
+    newer = two_works[1]
     identity.curator_merge(works=two_works, actor="admin:eva", note="one article")
     raw = RawRecord.objects.get(oai_identifier__endswith=":x")
     url = reverse("admin:aggregation_rawrecord_changelist")
