@@ -517,6 +517,10 @@ def _apply(
     views = _instances(state.live)
     group_work: dict[int, Work] = {}
     fresh: list[int] = []
+    known = Work.objects.select_related("ark").in_bulk(
+        [a.work for a in plan.assignments if a.work is not None] + list(plan.merges)
+        + plan.withdrawn
+    )  # fmt: skip
     for index, assignment in enumerate(plan.assignments):
         if assignment.how == "new":
             fresh.append(index)
@@ -531,17 +535,17 @@ def _apply(
             report.adopted += 1
         else:
             assert assignment.work is not None
-            group_work[index] = Work.objects.select_related("ark").get(pk=assignment.work)
+            group_work[index] = known[assignment.work]
     if fresh:
         group_work.update(_mint_works(fresh, groups, views, shoulder=shoulder, actor=actor))
         report.new_works += len(fresh)
     # Memberships: live records go to their group's Work.
-    moves: dict[int, list[int]] = {}
-    for index, group in enumerate(groups):
-        work = group_work[index]
-        for record in group.records:
-            if state.work_of.get(record) != work.pk:
-                moves.setdefault(work.pk, []).append(record)
+    moves = {
+        record: group_work[index].pk
+        for index, group in enumerate(groups)
+        for record in group.records
+        if state.work_of.get(record) != group_work[index].pk
+    }
     touched: set[int] = {w.pk for w in group_work.values()}
     for index, assignment in enumerate(plan.assignments):
         if assignment.how == "revive":
@@ -549,18 +553,11 @@ def _apply(
             report.revived += 1
     for loser_id, index in sorted(plan.merges.items()):
         survivor = group_work[index]
-        _merge_work(
-            Work.objects.select_related("ark").get(pk=loser_id), survivor, actor=actor, note=note
-        )
+        _merge_work(known[loser_id], survivor, actor=actor, note=note)
         report.merged += 1
-    for work_id, records in moves.items():
-        for chunk in _chunks(records):
-            Membership.objects.filter(raw_id__in=chunk).update(work_id=work_id)
-            Membership.objects.filter(raw_id__in=chunk, first_work__isnull=True).update(
-                first_work_id=work_id
-            )
+    _move(moves)
     for work_id in plan.withdrawn:
-        _withdraw(Work.objects.select_related("ark").get(pk=work_id), actor=actor, note=note)
+        _withdraw(known[work_id], actor=actor, note=note)
         touched.add(work_id)
     fresh_set = set(fresh)
     for index, work in group_work.items():
@@ -778,6 +775,32 @@ def _refresh(work: Work, views: list[_View], *, actor: str, note: str) -> bool:
             return changed
         changed = True
     return changed
+
+
+def _move(moves: Mapping[int, int]) -> None:
+    """Records (raw id -> Work id) join their Works; the first Work a record joins stays its
+    ``first_work``. One statement on PostgreSQL, one per Work elsewhere."""
+    if not moves:
+        return
+    if connection.vendor == "postgresql":
+        table = Membership._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} m SET work_id = v.work, "  # noqa: S608 - our own table name
+                "first_work_id = COALESCE(m.first_work_id, v.work) "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(raw, work) WHERE m.raw_id = v.raw",
+                [list(moves), list(moves.values())],
+            )
+        return
+    by_work: dict[int, list[int]] = {}
+    for record, work in moves.items():
+        by_work.setdefault(work, []).append(record)
+    for work, records in by_work.items():
+        for chunk in _chunks(records):
+            Membership.objects.filter(raw_id__in=chunk).update(work_id=work)
+            Membership.objects.filter(raw_id__in=chunk, first_work__isnull=True).update(
+                first_work_id=work
+            )
 
 
 def _merge_work(loser: Work, survivor: Work, *, actor: str, note: str) -> None:
