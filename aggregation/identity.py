@@ -489,7 +489,7 @@ def _held_components(
 
 def _record_held(scope: set[int], held: Mapping[frozenset[int], str]) -> None:
     """Keep one open ``HeldGroup`` per held component; close those that no longer are."""
-    current = {members: reason for members, reason in held.items()}
+    current = dict(held)
     for group in HeldGroup.objects.filter(open=True):
         members = frozenset(group.members)
         if not members & scope:
@@ -546,7 +546,6 @@ def _apply(
         for record in group.records
         if state.work_of.get(record) != group_work[index].pk
     }
-    touched: set[int] = {w.pk for w in group_work.values()}
     for index, assignment in enumerate(plan.assignments):
         if assignment.how == "revive":
             _revive(group_work[index], actor=actor, note=note)
@@ -558,7 +557,6 @@ def _apply(
     _move(moves)
     for work_id in plan.withdrawn:
         _withdraw(known[work_id], actor=actor, note=note)
-        touched.add(work_id)
     fresh_set = set(fresh)
     for index, work in group_work.items():
         if index in fresh_set:  # minted from these very members
@@ -832,15 +830,11 @@ def _withdraw(work: Work, *, actor: str, note: str) -> None:
         work.status = Work.Status.WITHDRAWN
         work.updated_at = timezone.now()
         work.save(update_fields=["status", "updated_at"])
-    ark = work.ark
-    if work.adopted or ark.state == State.UNAVAILABLE:
-        return
-    if ark.state == State.RESERVED and not ark.target:
-        ark_services.update_ark(
-            ark=ark, actor=actor, state=State.UNAVAILABLE, reason=WITHDRAWN_REASON, note=note
-        )
-        return
-    ark_services.tombstone(ark=ark, actor=actor, reason=WITHDRAWN_REASON)
+    if work.adopted or work.ark.state == State.UNAVAILABLE:
+        return  # an institution's ARK is its owner's to withdraw
+    ark_services.update_ark(
+        ark=work.ark, actor=actor, state=State.UNAVAILABLE, reason=WITHDRAWN_REASON, note=note
+    )
 
 
 # --- curators ------------------------------------------------------------------------------------
