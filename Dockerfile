@@ -17,4 +17,4 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R pidsvc:pidsvc /app/var
 USER pidsvc
 EXPOSE 8000
-CMD ["gunicorn", "pidsvc.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "pidsvc.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

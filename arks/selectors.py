@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, Q, QuerySet
+from psycopg import pq
 
 from arks.domain import ark as arkdomain
 from arks.domain import noid
@@ -121,25 +123,128 @@ def _hit_sql(keys_clause: str) -> str:
     )
 
 
+# --- the lookup on PostgreSQL: two prepared statements, run through libpq ----------------------
+#
+# Planning the lookup costs PostgreSQL three times what running it does (arks_ark has a dozen
+# indexes to weigh), and Django turns psycopg's automatic preparing off. So the lookup prepares
+# its own two statements, once per database connection, under fixed names: one for a single key
+# (a request without qualifiers, nearly all traffic; its generic plan is the index lookup) and
+# one for a key and its ancestors (``= ANY``). They run through psycopg's libpq layer, which
+# skips the cursor machinery; results come back as text and are converted here. Behind
+# PgBouncer in transaction mode this needs PgBouncer 1.21+ with ``max_prepared_statements``.
+
+_ONE_KEY, _MANY_KEYS = b"pidsvc_hit_one", b"pidsvc_hit_many"
+_TEXT_OID, _TEXT_ARRAY_OID = 25, 1009
+# Statements prepared on each open connection (the libpq connection object, held weakly: a
+# closed and reopened Django connection has a new one, without the statements).
+_prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _postgresql_statements() -> dict[bytes, tuple[bytes, list[int]]]:
+    return {
+        _ONE_KEY: (_hit_sql("= $1").encode(), [_TEXT_OID]),
+        _MANY_KEYS: (_hit_sql("= ANY($1)").encode(), [_TEXT_ARRAY_OID]),
+    }
+
+
 @functools.cache
 def _postgresql_hit_sql() -> str:
     return _hit_sql("= ANY(%s)")
 
 
 def _fetch_hit_rows(keys: list[str]) -> list[tuple[Any, ...]]:
-    if connection.vendor == "postgresql":
-        # One fixed statement text with server-side parameters: psycopg prepares it after a few
-        # executions, so PostgreSQL stops re-planning the resolver's only query.
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(_hit_sql(f"IN ({', '.join(['%s'] * len(keys))})"), keys)
+            return cursor.fetchall()
+    # What Django's cursor() does first: the health check (once per request, when enabled),
+    # then connecting if need be.
+    db.close_if_health_check_failed()
+    if db.connection is None:
+        db.ensure_connection()
+    conn = db.connection
+    status = conn.pgconn.transaction_status
+    if status == pq.TransactionStatus.INTRANS or (
+        status == pq.TransactionStatus.IDLE and conn.autocommit
+    ):
+        rows = _prepared_hit_rows(db, conn.pgconn, keys)
+    else:
+        # A transaction psycopg has still to open (BEGIN), or one that failed: its own cursor
+        # does both right.
+        with db.wrap_database_errors, psycopg.Cursor(conn) as cursor:
             cursor.execute(_postgresql_hit_sql(), [keys])
             rows = cursor.fetchall()
-        if connection.queries_logged:  # what Django's debug cursor would have recorded
-            connection.queries_log.append({"sql": _postgresql_hit_sql(), "time": "0.000"})
-        return rows
-    with connection.cursor() as cursor:
-        cursor.execute(_hit_sql(f"IN ({', '.join(['%s'] * len(keys))})"), keys)
-        return cursor.fetchall()
+    if db.queries_logged:  # what Django's debug cursor would have recorded
+        db.queries_log.append({"sql": _postgresql_hit_sql(), "time": "0.000"})
+    return rows
+
+
+def _prepared_hit_rows(db: Any, pgconn: Any, keys: list[str]) -> list[tuple[Any, ...]]:
+    if len(keys) == 1:
+        name, param = _ONE_KEY, keys[0].encode()
+    else:
+        name, param = _MANY_KEYS, _text_array(keys)
+    with db.wrap_database_errors:
+        prepared = _prepared.get(pgconn)
+        if prepared is None:
+            prepared = _prepared[pgconn] = set()
+        for attempt in (1, 2):
+            if name not in prepared:
+                sql, types = _postgresql_statements()[name]
+                _check(pgconn.prepare(name, sql, types), pq.ExecStatus.COMMAND_OK)
+                prepared.add(name)
+            result = pgconn.exec_prepared(name, [param])
+            if result.status == pq.ExecStatus.TUPLES_OK:
+                return [_hit_row(result, i) for i in range(result.ntuples)]
+            if (
+                attempt == 1
+                and result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE
+            ):
+                # The statement went away (DISCARD ALL, a pooler's new server connection):
+                # outside a transaction nothing failed with it, so prepare it again.
+                prepared.discard(name)
+                continue
+            _check(result, pq.ExecStatus.TUPLES_OK)
+    raise AssertionError("unreachable")
+
+
+def _check(result: Any, expected: pq.ExecStatus) -> None:
+    if result.status != expected:
+        raise psycopg.errors.error_from_result(result, encoding="utf-8")
+
+
+def _text_array(items: list[str]) -> bytes:
+    """A ``text[]`` literal: every element double-quoted, backslashes and quotes escaped."""
+    quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
+    return ("{" + ",".join(f'"{item}"' for item in quoted) + "}").encode()
+
+
+def _hit_row(result: Any, i: int) -> tuple[Any, ...]:
+    """One row of the lookup (``_HIT_COLUMNS`` twice), converted from text as psycopg's cursor
+    would have: Django's connections use UTF-8 as their client encoding."""
+    v = result.get_value
+    merged_into, shoulder = v(i, 5), v(i, 6)
+    hit = (
+        int(v(i, 0)),
+        v(i, 1).decode(),
+        v(i, 2).decode(),
+        v(i, 3).decode(),
+        v(i, 4).decode(),
+        None if merged_into is None else int(merged_into),
+        None if shoulder is None else int(shoulder),
+    )
+    if v(i, 7) is None:  # not merged: the LEFT JOIN found nothing
+        return (*hit, None, None, None, None, None, None, None)
+    return hit + tuple(
+        None if (raw := v(i, j)) is None else convert(raw)
+        for j, convert in enumerate(_CONVERTERS, start=7)
+    )
+
+
+_CONVERTERS = (int, bytes.decode, bytes.decode, bytes.decode, bytes.decode, int, int)
 
 
 def lookup(requested: arkdomain.Ark, text: str) -> tuple[Hit, Hit, str] | None:
@@ -153,7 +258,7 @@ def lookup(requested: arkdomain.Ark, text: str) -> tuple[Hit, Hit, str] | None:
     rows = _fetch_hit_rows([key, *requested.ancestors()])
     if not rows:
         return None
-    row = max(rows, key=lambda r: len(r[1]))
+    row = rows[0] if len(rows) == 1 else max(rows, key=lambda r: len(r[1]))
     ark = Hit(*row[:7])
     survivor = _survivor(ark, Hit(*row[7:]) if row[7] is not None else None)
     suffix = "" if ark.key == key else _suffix_after(_as_received(text), len(ark.key))

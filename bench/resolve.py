@@ -12,9 +12,10 @@ migrates it, and serves in the same run, with the same gunicorn and worker setti
   in-memory dict: what Python serving costs on this machine, with no Django and no database;
 * ``service``: ``pidsvc.wsgi``, the real resolver (``GET /ark:99999/<name>`` -> 302).
 
-Before measuring, twenty ARKs are resolved on each app and their status and ``Location``
-checked. wrk (Debian's package, installed with apt-get when missing and root) then drives
-``--connections`` clients over loopback (127.0.0.1 only) for ``--duration`` seconds after a
+Before measuring, the table the resolution counts go to is vacuumed (``vacuum_counts``), and
+twenty ARKs are resolved on each app and their status and ``Location`` checked. wrk (Debian's
+package, installed with apt-get when missing and root) then drives ``--connections`` clients
+over loopback (127.0.0.1 only) for ``--duration`` seconds after a
 ``--warmup``, each request naming a random ARK out of ``--sample`` names drawn from the whole
 database; every answer that is not a 302 is counted as an error, and the run exits 1 if any.
 The apps are measured in turn ``--rounds`` times (both servers stay up; an idle one costs
@@ -24,10 +25,12 @@ workers and of the app's PostgreSQL sessions (from /proc), and the database tran
 request (pg_stat_database; in autocommit, one per statement). Machines are noisy: read the
 ratios, not the absolute figures; nothing here asserts a timing.
 
-Worker settings: the default, ``--worker-class sync --workers 3``, came out of ``--sweep`` on
-the 2-core machine (sync workers beat gthread for both apps; with PostgreSQL and wrk on the same
-two cores, three processes kept the CPUs busy without thrashing). ``--sweep`` tries the others
-first and keeps the one that serves the service fastest, for both apps.
+Worker settings: both apps run with the repository's ``gunicorn.conf.py``, the settings the
+README recommends for production (sync workers, one per CPU plus one; see that file for why),
+plus what only a benchmark wants: a loopback port, warnings-only logging, no access log, a short
+graceful timeout. ``--worker-class``, ``--workers`` and ``--threads`` override the file, for both
+apps alike, to try other settings; ``--sweep`` tries a list of them first and keeps the one that
+serves the service fastest.
 
 ``--smoke`` is a quick check of the whole path: 10,000 ARKs in their own database
 (``pidsvc_bench_resolve_smoke``, so the million stays seeded), one round of 3 seconds.
@@ -44,6 +47,7 @@ import http.client
 import os
 import random
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -71,11 +75,12 @@ SWEEP = [
     ("sync", 2, 1),
     ("sync", 3, 1),
     ("sync", 4, 1),
+    ("sync", 6, 1),
     ("gthread", 2, 4),
-    ("gthread", 2, 8),
-    ("gthread", 3, 4),
-    ("gthread", 4, 2),
+    ("gthread", 3, 2),
+    ("gthread", 4, 1),
 ]
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
 
 def target_for(i: int) -> str:
@@ -299,6 +304,16 @@ def prepare_database(name: str, n: int, *, reseed: bool, use_mint: bool, var_dir
     return db_url
 
 
+def vacuum_counts(name: str) -> None:
+    """Every run upserts its resolution counts into one table: vacuum it first, as autovacuum
+    would on a production server (a development server may run with it off), so that the dead
+    rows of earlier runs do not slow this run's writes."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) arks_dailyresolutions")
+
+
 def export_names(path: Path) -> list[tuple[str, str]]:
     """Write ``<name>\\t<target>`` for every bench ARK (the ceiling's dict); return them."""
     from django.db import connection
@@ -328,12 +343,16 @@ class Workers:
     worker_class: str
     workers: int
     threads: int
+    from_config: bool = False  # the settings of gunicorn.conf.py, not given on the command line
 
     def __str__(self) -> str:
         threads = f" --threads {self.threads}" if self.worker_class == "gthread" else ""
-        return f"--worker-class {self.worker_class} --workers {self.workers}{threads}"
+        where = " (gunicorn.conf.py)" if self.from_config else ""
+        return f"--worker-class {self.worker_class} --workers {self.workers}{threads}{where}"
 
     def args(self) -> list[str]:
+        if self.from_config:
+            return []
         return [
             "--worker-class",
             self.worker_class,
@@ -343,9 +362,22 @@ class Workers:
             str(self.threads if self.worker_class == "gthread" else 1),
         ]
 
+    @property
+    def connections(self) -> str:
+        if self.worker_class == "sync":
+            return "sync workers close every connection after its response"
+        return f"keep-alive {keep_alive()} s"
 
-# Chosen with --sweep on this 2-core machine (see the module docstring); printed with every run.
-DEFAULT_WORKERS = Workers("sync", 3, 1)
+
+def configured_workers() -> Workers:
+    """What gunicorn.conf.py sets (in this environment: WEB_CONCURRENCY counts)."""
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    cls = conf.get("worker_class", "sync")
+    return Workers(cls, int(conf.get("workers", 1)), int(conf.get("threads", 1)), True)
+
+
+def keep_alive() -> float:
+    return float(runpy.run_path(str(GUNICORN_CONF)).get("keepalive", 2))
 
 
 def free_port() -> int:
@@ -362,15 +394,12 @@ class Server:
         cmd = [
             GUNICORN,
             module,
+            "--config",
+            str(GUNICORN_CONF),
+            *workers.args(),
+            # What only a benchmark wants; everything else comes from gunicorn.conf.py.
             "--bind",
             f"{HOST}:{self.port}",
-            *workers.args(),
-            "--keep-alive",
-            "5",
-            "--backlog",
-            "2048",
-            "--timeout",
-            "30",
             "--graceful-timeout",
             "5",
             "--log-level",
@@ -845,7 +874,7 @@ def report(
 ) -> dict[str, Result]:
     rounds = max(len(v) for v in results.values())
     say(
-        f"\ngunicorn {workers} (keep-alive 5 s, no access log); wrk -t{args.wrk_threads} "
+        f"\ngunicorn {workers} ({workers.connections}; no access log); wrk -t{args.wrk_threads} "
         f"-c{args.connections}, {args.duration:g} s per run after {args.warmup:g} s warm-up, "
         f"{rounds} round(s) alternating the apps; random ARKs out of {args.sample_used:,} "
         f"sampled from {args.count:,}; load average now {os.getloadavg()[0]:.1f} "
@@ -941,11 +970,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs per app, alternating apps")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=1)
-    parser.add_argument("--worker-class", default=DEFAULT_WORKERS.worker_class,
-                        choices=["sync", "gthread"])  # fmt: skip
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS.workers)
-    parser.add_argument("--threads", type=int, default=DEFAULT_WORKERS.threads,
-                        help="per worker, gthread only")  # fmt: skip
+    parser.add_argument("--worker-class", choices=["sync", "gthread"],
+                        help="instead of gunicorn.conf.py's, for both apps")  # fmt: skip
+    parser.add_argument("--workers", type=int, help="instead of gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="per worker, gthread only")
     parser.add_argument("--sweep", action="store_true", help="pick the worker setting first")
     parser.add_argument("--sweep-duration", type=float, default=5)
     parser.add_argument("--sweep-rounds", type=int, default=2)
@@ -983,6 +1011,7 @@ def main() -> None:
             database, args.count, reseed=args.reseed, use_mint=args.seed_with_mint,
             var_dir=work / "var",
         )  # fmt: skip
+        vacuum_counts(database)
         names = export_names(work / "names.tsv")
         rng = random.Random(args.seed)
         sample = rng.sample(names, min(args.sample, len(names)))
@@ -1007,7 +1036,13 @@ def main() -> None:
             f"database {database}: {len(names):,} ARKs; requests: {len(sample):,} of them at "
             f"random; wrk {args.wrk}"
         )
-        workers = Workers(args.worker_class, args.workers, args.threads)
+        workers = configured_workers()
+        if args.worker_class or args.workers or args.threads:
+            workers = Workers(
+                args.worker_class or workers.worker_class,
+                args.workers or workers.workers,
+                args.threads or workers.threads,
+            )
         if args.sweep:
             workers = sweep(apps, args, files, checks)
         say(f"measuring {', '.join(a.name for a in apps)} with gunicorn {workers} ...")
