@@ -1,10 +1,12 @@
 """Storing one harvested page: upsert its records, parse the new and changed ones into products.
 
 One page is a handful of bulk statements, whatever its size: one SELECT of what is stored, one
-upsert of the new and changed records (``INSERT … ON CONFLICT DO UPDATE`` on the natural key
-source + OAI identifier; through COPY on PostgreSQL, ``aggregation.pgcopy``), one UPDATE for the
-unchanged ones, one upsert of the products. The caller runs it in the transaction that also moves
-the run's checkpoint, so a page is stored with its checkpoint or not at all.
+insert of the new records and one upsert of the changed ones (``INSERT … ON CONFLICT DO UPDATE``
+on the natural key source + OAI identifier; both through COPY on PostgreSQL,
+``aggregation.pgcopy``), one UPDATE for the unchanged ones, the same two for the products. The
+caller runs it in the transaction that also moves the run's checkpoint, so a page is stored with
+its checkpoint or not at all. Records are new when the SELECT did not find them: only one run of
+a source writes its records at a time.
 
 Storing a page twice changes nothing: a record is compared with what is stored by the SHA-256 of
 its XML, and one that this run already stored with the same XML is neither written nor counted
@@ -14,6 +16,8 @@ records are not parsed again.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,7 +71,7 @@ class _RecordRow:
     raw_id: int
     source_id: int
     format: str
-    product: dict[str, Any]
+    product: pgcopy.Json  # Product.to_json(), encoded while the page is parsed
     title: str
     pids: str
     parsed_at: datetime
@@ -88,7 +92,8 @@ class PageCounts:
 class _Plan:
     """What one page does to the database, decided before anything is written."""
 
-    upserts: list[_RawRow] = field(default_factory=list)
+    inserts: list[_RawRow] = field(default_factory=list)  # records not stored yet
+    upserts: list[_RawRow] = field(default_factory=list)  # stored, and changed
     products: dict[str, _RecordRow] = field(default_factory=dict)  # by OAI identifier
     header_only: list[_RawRow] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
@@ -116,7 +121,7 @@ def _map(record: OaiRecord, prefix: str, now: datetime) -> _RecordRow | str:
     except FormatError as exc:
         return str(exc)
     return _RecordRow(
-        raw_id=0, source_id=0, format=product.format, product=product.to_dict(),
+        raw_id=0, source_id=0, format=product.format, product=pgcopy.Json(product.to_json()),
         title=product.title or "", pids=" ".join(str(pid) for pid in product.pids),
         parsed_at=now,
     )  # fmt: skip
@@ -128,12 +133,7 @@ def store_page(
     """Store ``page``'s records for ``run`` (with their products, from ``mapped`` or parsed
     here); returns what happened to them."""
     latest = {record.identifier: record for record in page.records}  # a repeat: the last wins
-    stored = {
-        row[1]: _Stored(row[0], row[2], row[3], row[4])
-        for row in RawRecord.objects.filter(
-            source_id=run.source_id, oai_identifier__in=list(latest)
-        ).values_list("pk", "oai_identifier", "content_hash", "deleted", "last_run_id")
-    }
+    stored = _stored(run.source_id, list(latest))
     plan = _Plan(mapped=mapped or {})
     now = timezone.now()
     for record in latest.values():
@@ -143,6 +143,43 @@ def store_page(
         plan.counts.errors.append({"code": "unreadable_record", "message": problem})
     _write(plan, run=run)
     return plan.counts
+
+
+def _stored(source_id: int, identifiers: list[str]) -> dict[str, _Stored]:
+    """What is stored of these records of the source, by OAI identifier."""
+    if not identifiers:
+        return {}
+    if connection.vendor == "postgresql":
+        # One probe of the (source, OAI identifier) index per record of the page, whatever the
+        # size of the source (an ``IN`` list may be planned as a scan of all its records).
+        with connection.cursor() as cursor:
+            # The identifiers go as one JSON array: encoded in C, where an array parameter is
+            # quoted item by item in Python.
+            cursor.execute(_stored_sql(), [json.dumps(identifiers), source_id])
+            rows = cursor.fetchall()
+    else:
+        rows = RawRecord.objects.filter(
+            source_id=source_id, oai_identifier__in=identifiers
+        ).values_list("pk", "oai_identifier", "content_hash", "deleted", "last_run_id")
+    return {row[1]: _Stored(row[0], row[2], row[3], row[4]) for row in rows}
+
+
+@functools.cache
+def _stored_sql() -> str:
+    meta, quote = RawRecord._meta, connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.get_field(name).column)
+        for name in ("id", "oai_identifier", "content_hash", "deleted", "last_run")
+    )
+    source, identifier = (quote(meta.get_field(n).column) for n in ("source", "oai_identifier"))
+    # A loop over the page's identifiers, each looked up in the unique index (``OFFSET 0`` keeps
+    # the planner from turning it into a join over all of the source's records, which it does
+    # while the table's statistics are young).
+    return (
+        f"SELECT r.* FROM json_array_elements_text(%s::json) AS page(identifier), LATERAL ("  # noqa: S608
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {source} = %s AND {identifier} = page.identifier OFFSET 0) AS r"
+    )
 
 
 def _classify(
@@ -171,7 +208,7 @@ def _classify(
         plan.header_only.append(raw)
     else:
         raw.xml = record.xml.decode("utf-8")
-        plan.upserts.append(raw)
+        (plan.inserts if old is None else plan.upserts).append(raw)
 
 
 def _parse(record: OaiRecord, raw: _RawRow, prefix: str, plan: _Plan, now: datetime) -> str:
@@ -210,8 +247,11 @@ def _count(record: OaiRecord, old: _Stored | None, counts: PageCounts, *, error:
 
 
 def _write(plan: _Plan, *, run: HarvestRun) -> None:
+    unique, update = ["source", "oai_identifier"], _RAW_UPDATE
+    if plan.inserts:
+        _insert(RawRecord, plan.inserts, unique=unique, update=update)
     if plan.upserts:
-        _upsert(RawRecord, plan.upserts, unique=["source", "oai_identifier"], update=_RAW_UPDATE)
+        _upsert(RawRecord, plan.upserts, unique=unique, update=update)
     if plan.header_only:
         RawRecord.objects.bulk_update(
             [_instance(RawRecord, row) for row in plan.header_only], _HEADER_UPDATE
@@ -221,14 +261,26 @@ def _write(plan: _Plan, *, run: HarvestRun) -> None:
     unparsed = [raw.pk for raw in plan.upserts if raw.oai_identifier not in plan.products]
     if unparsed:  # a stored product was parsed from XML that has now been replaced
         Record.objects.filter(raw_id__in=unparsed).delete()
-    products = []
-    for raw in plan.upserts:
-        product = plan.products.get(raw.oai_identifier)
-        if product is not None:
-            product.raw_id = raw.pk
-            products.append(product)
-    if products:
-        _upsert(Record, products, unique=["raw"], update=_RECORD_UPDATE)
+    for raws, write in ((plan.inserts, _insert), (plan.upserts, _upsert)):
+        products = []
+        for raw in raws:
+            product = plan.products.get(raw.oai_identifier)
+            if product is not None:
+                product.raw_id = raw.pk
+                products.append(product)
+        if products:  # a new record's product is new too
+            write(Record, products, unique=["raw"], update=_RECORD_UPDATE)
+
+
+def _insert(
+    model: type[models.Model], rows: Sequence[Any], *, unique: list[str], update: list[str]
+) -> None:
+    """Rows that no SELECT found (one run per source at a time: nobody else writes them):
+    COPY straight into the table on PostgreSQL, an upsert elsewhere."""
+    if connection.vendor == "postgresql":
+        pgcopy.insert(model, rows)
+    else:
+        _upsert(model, rows, unique=unique, update=update)
 
 
 def _upsert(
@@ -252,4 +304,7 @@ def _instance(model: type[models.Model], row: Any) -> models.Model:
         f.attname: getattr(row, "pk" if f.primary_key else f.attname)
         for f in model._meta.concrete_fields
     }
+    for name, value in values.items():
+        if isinstance(value, pgcopy.Json):  # a JSONField is given the value, not its text
+            values[name] = json.loads(value)
     return model(**values)

@@ -4,15 +4,17 @@ OAI-PMH 2.0 (http://www.openarchives.org/OAI/openarchivesprotocol.html). What si
 and what is replaced here, and why (README, "Dependency notes", has the references):
 
 * kept: ``sickle.Sickle`` (endpoint, GET/POST, the request arguments of each verb),
-  ``sickle.OAIResponse`` (a response with its parameters), ``sickle.models.Header`` and
-  ``sickle.models.Identify`` (reading a record header and an Identify answer);
+  ``sickle.OAIResponse`` (a response with its parameters) and ``sickle.models.Identify``
+  (reading an Identify answer);
 * replaced: ``Sickle.harvest`` (no timeout unless one is passed, a new connection per request,
   retries only on 503 and only with ``Retry-After`` in seconds, ``raise_for_status`` before the
   body is read, so an OAI-PMH error sent with 422 becomes an HTTP error), the parser behind
   ``OAIResponse.xml`` (``recover=True`` silently repairs malformed pages, dropping records;
-  parsed again on every access), and the iterators (no way to checkpoint, no guard against a
+  parsed again on every access), the iterators (no way to checkpoint, no guard against a
   repeated resumption token, ``Record`` raising ``AttributeError`` on a record without
-  ``<metadata>``).
+  ``<metadata>``), and ``sickle.models.Header``, read the same way by ``read_record`` in one
+  pass over the header (``Header`` makes three ElementPath lookups and a regular-expression
+  match for every record).
 
 Pure of Django: ``aggregation.harvest`` drives it and stores what it returns. Every wait goes
 through the ``sleep`` it is given, so tests never wait.
@@ -35,7 +37,7 @@ import requests
 from lxml import etree
 from requests.exceptions import ChunkedEncodingError
 from sickle import OAIResponse, Sickle
-from sickle.models import Header, Identify
+from sickle.models import Identify
 
 from aggregation import xmlsafe
 from aggregation.errors import (
@@ -50,6 +52,10 @@ from aggregation.errors import (
 
 OAI_NS: Final = "http://www.openarchives.org/OAI/2.0/"
 _Q: Final = f"{{{OAI_NS}}}"
+_HEADER: Final = f"{_Q}header"
+_METADATA: Final = f"{_Q}metadata"
+_IDENTIFIER: Final = f"{_Q}identifier"
+_DATESTAMP: Final = f"{_Q}datestamp"
 DAY: Final = "YYYY-MM-DD"
 SECONDS: Final = "YYYY-MM-DDThh:mm:ssZ"
 # Statuses worth retrying: the server is overloaded, restarting or rate-limiting (OAI-PMH 2.0,
@@ -227,20 +233,41 @@ def parse_page(root: etree._Element, *, url: str = "", empty: bool = False) -> P
 
 def read_record(element: etree._Element) -> OaiRecord | str:
     """One record, or why it cannot be read at all (then it has nothing to key it by)."""
-    header_el = element.find(f"{_Q}header")
-    if header_el is None:
+    header = metadata = None
+    for child in element:  # the first of each, as ``find`` gives them
+        tag = child.tag
+        if tag == _HEADER:
+            if header is None:
+                header = child
+        elif tag == _METADATA and metadata is None:
+            metadata = child
+    if header is None:
         return "a <record> without <header> was skipped"
-    header = Header(header_el)
-    if not (header.identifier or "").strip():
+    identifier, datestamp = _read_header(header)
+    if not identifier:
         return "a <record> whose header has no <identifier> was skipped"
     return OaiRecord(
-        identifier=header.identifier.strip(),
-        datestamp=(header.datestamp or "").strip(),
-        deleted=header.deleted,
+        identifier=identifier,
+        datestamp=datestamp,
+        deleted=header.get("status") == "deleted",
         xml=etree.tostring(element),
         element=element,
-        has_metadata=element.find(f"{_Q}metadata") is not None,
+        has_metadata=metadata is not None,
     )
+
+
+def _read_header(header: etree._Element) -> tuple[str, str]:
+    """The stripped texts of a header's first ``<identifier>`` and ``<datestamp>`` (what
+    ``sickle.models.Header`` reads, but in one pass over the header's children)."""
+    identifier = datestamp = None
+    for child in header:
+        tag = child.tag
+        if tag == _IDENTIFIER:
+            if identifier is None:
+                identifier = child.text or ""
+        elif tag == _DATESTAMP and datestamp is None:
+            datestamp = child.text or ""
+    return (identifier or "").strip(), (datestamp or "").strip()
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -11,6 +11,8 @@ repeated ``--repeat`` times. Every figure is the best of ``--rounds`` runs, in t
 * ``map_record(bytes)``: safe parse + format detection + mapping to a Product, end to end;
 * ``map_record(element)``: mapping alone, from records already parsed (the harvester parses a
   page once and maps each record element);
+* ``map_record(element).to_json()``: the same and the product's JSON, what the harvester
+  stores for each record;
 * ``page: xmlsafe + map``: the whole page parsed once, then each record mapped, beside
   ``page: lxml only``.
 
@@ -77,6 +79,9 @@ def main() -> None:
 
         return run
 
+    def to_json(element: etree._Element) -> str:
+        return map_record(element).to_json()
+
     def page_mapped() -> None:
         for _ in range(args.repeat):
             for record in xmlsafe.parse(page).iter(RECORD):
@@ -92,6 +97,7 @@ def main() -> None:
         ("xmlsafe.parse", best_of(args.rounds, each(xmlsafe.parse, records))),
         ("map_record(bytes)", best_of(args.rounds, each(map_record, records))),
         ("map_record(element)", best_of(args.rounds, each(map_record, elements))),
+        ("map_record(element).to_json()", best_of(args.rounds, each(to_json, elements))),
         ("page: lxml only", best_of(args.rounds, page_parsed)),
         ("page: xmlsafe + map", best_of(args.rounds, page_mapped)),
     ]

@@ -141,9 +141,12 @@ def metadata_root(element: etree._Element) -> etree._Element:
 
 def _record_metadata(record: etree._Element) -> etree._Element:
     namespaced = record.tag == _RECORD
-    metadata = record.find(_METADATA if namespaced else "metadata")
-    if metadata is not None:
-        return metadata
+    # The first child of that name, as ``find`` gives it, without ElementPath (a cost paid for
+    # every harvested record).
+    wanted = _METADATA if namespaced else "metadata"
+    for child in record:
+        if child.tag == wanted:
+            return child
     header = record.find(_HEADER if namespaced else "header")
     if header is not None and header.get("status") == "deleted":
         raise MappingError("record is deleted: it has no metadata to map")

@@ -187,7 +187,7 @@ def _earliest_untyped(values: list[str]) -> str | None:
     curated ones win, and among them the earliest (an issue date precedes any deposit)."""
     curated: list[str] = []
     stamps: list[str] = []
-    for value in values:
+    for value in dict.fromkeys(values):  # each value once: repeated stamps are common
         date, stamped = parse_date(value)
         if date:
             (stamps if stamped else curated).append(date)

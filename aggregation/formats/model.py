@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -223,6 +224,14 @@ class Product:
         data["schema"] = SCHEMA_VERSION
         return data
 
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False)``, without building the dict of
+        lists first: the encoder (C) walks the tuples itself and asks for each dataclass's
+        fields as it meets them."""
+        data = _fields(self)
+        data["schema"] = SCHEMA_VERSION
+        return _ENCODER.encode(data)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Product:
         """The inverse of ``to_dict``; raises ``MappingError`` for a dict it cannot read."""
@@ -240,18 +249,60 @@ class Product:
             raise MappingError(f"stored product is malformed: {exc}") from exc
 
 
+# The field names of each dataclass met while dumping, ``None`` for any other type: looked up
+# once per class rather than through ``dataclasses.fields`` on every object (a harvest dumps
+# millions of them).
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+# Values that are their own JSON.
+_PLAIN: Final = frozenset({str, int, float, bool})
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = (
+            tuple(f.name for f in dataclasses.fields(cls))
+            if dataclasses.is_dataclass(cls)
+            else None
+        )
+        _FIELD_NAMES[cls] = names
+        return names
+
+
 def _dump(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj):
+    names = _field_names(type(obj))
+    if names is not None:
         out = {}
-        for field in dataclasses.fields(obj):
-            value = getattr(obj, field.name)
+        for name in names:
+            value = getattr(obj, name)
             if value is None or value == ():
                 continue
-            out[field.name] = _dump(value)
+            out[name] = value if type(value) in _PLAIN else _dump(value)
         return out
     if isinstance(obj, tuple):
-        return [_dump(item) for item in obj]
+        return [item if type(item) in _PLAIN else _dump(item) for item in obj]
     return obj
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """One dataclass's fields as ``_dump`` keeps them, values left as they are (the encoder's
+    ``default``: it is called for every object JSON has no type for)."""
+    names = _field_names(type(obj))
+    if names is None:
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        if value is None or value == ():
+            continue
+        out[name] = value
+    return out
+
+
+# As ``json.dumps(…, ensure_ascii=False)``, without its guard against circular references: a
+# Product is a tree of frozen dataclasses and tuples.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_fields)
 
 
 @functools.cache

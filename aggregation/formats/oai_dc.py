@@ -69,20 +69,19 @@ _FUNDERS = {"EC": ("European Commission", "10.13039/501100000780"), "WT": ("Well
 def map_oai_dc(root: etree._Element) -> Product:
     draft = Draft("oai_dc")
     titles: list[tuple[str, str | None]] = []
-    for child in root:
+    handler_of = _BY_TAG.get
+    for child in root.iterchildren(_DC_ELEMENTS):
         tag = child.tag
-        if not isinstance(tag, str) or not tag.startswith(_DC):
-            continue
-        name = tag[len(_DC) :]
+        handler = handler_of(tag)
+        if handler is None and tag != _TITLE:
+            continue  # a DC element not mapped (dc:format, dc:coverage, dc:source)
         text = child.text if len(child) == 0 else "".join(child.itertext())
         if not text:
             continue
-        if name == "title":
+        if handler is None:
             titles.append((text, child.get(XML_LANG)))
         else:
-            handler = _HANDLERS.get(name)
-            if handler is not None:
-                handler(text, draft)
+            handler(text, draft)
     _add_titles(titles, draft)
     return draft.finish()
 
@@ -260,7 +259,7 @@ def parse_grant_agreement(value: str) -> Funding | None:
 
 def _rights(text: str, draft: Draft) -> None:
     value = text.strip()
-    if len(value) > _LONGEST_RIGHTS_TERM and any(c in value for c in " \n\t"):
+    if len(value) > _LONGEST_RIGHTS_TERM and (" " in value or "\n" in value or "\t" in value):
         return  # a rights statement in prose: neither an access term nor a licence URL
     value = clean(value) or ""
     if not value or draft.set_access(access_right_from(value)):
@@ -297,3 +296,8 @@ _HANDLERS: dict[str, Callable[[str, Draft], None]] = {
     "rights": _rights,
     "language": _language,
 }
+# By the element's full tag; the elements are those of the DC namespace only (lxml matches
+# ``{ns}*`` in C, and never against comments, processing instructions or entities).
+_BY_TAG: dict[str, Callable[[str, Draft], None]] = {_DC + n: h for n, h in _HANDLERS.items()}
+_TITLE = _DC + "title"
+_DC_ELEMENTS = _DC + "*"

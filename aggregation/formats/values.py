@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from typing import Final
 
 from lxml import etree
 
@@ -40,6 +41,8 @@ def clean_paragraphs(text: str | None) -> str | None:
     if not text:
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.count("\n") < 2:  # no blank line possible: one paragraph (most abstracts)
+        return " ".join(text.split()) or None
     paragraphs = (" ".join(p.split()) for p in _BLANK_LINE.split(text))
     return "\n\n".join(p for p in paragraphs if p) or None
 
@@ -66,19 +69,29 @@ def parse_date(text: str | None) -> tuple[str | None, bool]:
     match = _DATE.match(text.strip())
     if not match:
         return None, False
-    return _valid_date(*match.groups()), match.group(4) is not None
+    year, month, day, time = match.groups()
+    return _valid_date(year, month, day, time), time is not None
+
+
+# Days in each month of a common year (``calendar.mdays``); February gains one in a leap year.
+_MONTH_DAYS: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _valid_date(year: str, month: str | None, day: str | None, _time: str | None) -> str | None:
     if month is None:
         return year
-    if not 1 <= int(month) <= 12:
+    m = int(month)
+    if not 1 <= m <= 12:
         return None
+    # Two ASCII digits are already the normal form (formatting the numbers again costs more
+    # than the match).
+    month = month if len(month) == 2 and month.isascii() else f"{m:02d}"
     if day is None:
-        return f"{year}-{int(month):02d}"
-    if not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+        return f"{year}-{month}"
+    d = int(day)
+    if not 1 <= d <= _MONTH_DAYS[m] + (m == 2 and calendar.isleap(int(year))):
         return None
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month}-{day if len(day) == 2 and day.isascii() else f'{d:02d}'}"
 
 
 def year_of(text: str | None) -> int | None:
