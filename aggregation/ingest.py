@@ -269,22 +269,33 @@ def _write(plan: _Plan, *, run: HarvestRun) -> None:
                 product.raw_id = raw.pk
                 products.append(product)
         if products:  # a new record's product is new too
-            write(Record, products, unique=["raw"], update=_RECORD_UPDATE)
+            write(Record, products, unique=["raw"], update=_RECORD_UPDATE, set_pk=False)
 
 
 def _insert(
-    model: type[models.Model], rows: Sequence[Any], *, unique: list[str], update: list[str]
+    model: type[models.Model],
+    rows: Sequence[Any],
+    *,
+    unique: list[str],
+    update: list[str],
+    set_pk: bool = True,
 ) -> None:
     """Rows that no SELECT found (one run per source at a time: nobody else writes them):
-    COPY straight into the table on PostgreSQL, an upsert elsewhere."""
+    COPY straight into the table on PostgreSQL (``set_pk``: as ``pgcopy.insert``), an upsert
+    elsewhere."""
     if connection.vendor == "postgresql":
-        pgcopy.insert(model, rows)
+        pgcopy.insert(model, rows, set_pk=set_pk)
     else:
         _upsert(model, rows, unique=unique, update=update)
 
 
 def _upsert(
-    model: type[models.Model], rows: Sequence[Any], *, unique: list[str], update: list[str]
+    model: type[models.Model],
+    rows: Sequence[Any],
+    *,
+    unique: list[str],
+    update: list[str],
+    set_pk: bool = True,  # the upsert sets them in any case
 ) -> None:
     """``INSERT … ON CONFLICT DO UPDATE`` of many rows (setting their pks): through COPY on
     PostgreSQL, ``bulk_create`` elsewhere."""

@@ -10,7 +10,8 @@ COPY in its binary format (no quoting or escaping of the XML at either end):
   ``bulk_create``'s upsert, at the speed of COPY (as ``arks.bulk`` does for minting);
 * ``insert``: rows the caller knows to be new (a record no SELECT found, in a source only one
   run writes at a time) go straight into the table, their primary keys drawn from its sequence
-  first: no staging copy and no conflict handling, less work for the database.
+  first when the caller needs them (else the column's default draws them): no staging copy and
+  no conflict handling, less work for the database.
 """
 
 from __future__ import annotations
@@ -155,18 +156,19 @@ class _Inserts:
     types: list[int] | None = None
 
 
-def insert(model: type[models.Model], rows: Sequence[Any]) -> None:
+def insert(model: type[models.Model], rows: Sequence[Any], *, set_pk: bool = True) -> None:
     """Insert ``rows``, which must all be new (a row that exists makes the statement fail, and
     with it the caller's transaction), into ``model``'s table, and set their ``pk`` (from the
-    sequence or identity behind it); rows as for ``upsert``."""
+    sequence or identity behind it) unless ``set_pk`` is false; rows as for ``upsert``."""
     if not rows:
         return
-    sql = _inserts(model)
+    sql = _inserts(model, set_pk)
     values, json_columns = sql.values, sql.json_columns
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_IDS, [sql.table, sql.pk_column, len(rows)])
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            row.pk = pk
+        if set_pk:  # one round trip more, for ids the caller writes elsewhere
+            cursor.execute(_IDS, [sql.table, sql.pk_column, len(rows)])
+            for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                row.pk = pk
         if sql.types is None:
             sql.types = _column_types(cursor, sql.table, sql.columns)
         _copy(cursor, sql.copy, sql.types, rows, values, json_columns)
@@ -176,9 +178,12 @@ _IDS: Final = "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_seri
 
 
 @functools.cache
-def _inserts(model: type[models.Model]) -> _Inserts:
+def _inserts(model: type[models.Model], with_pk: bool) -> _Inserts:
     meta = model._meta
-    fields = [meta.pk, *(f for f in meta.concrete_fields if not f.primary_key)]
+    fields = [
+        *([meta.pk] if with_pk else []),
+        *(f for f in meta.concrete_fields if not f.primary_key),
+    ]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
@@ -186,7 +191,7 @@ def _inserts(model: type[models.Model]) -> _Inserts:
         table=table,
         pk_column=meta.pk.column,
         copy=f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
-        values=operator.attrgetter("pk", *(f.attname for f in fields[1:])),
+        values=_getter(["pk" if f.primary_key else f.attname for f in fields]),
         json_columns=tuple(i for i, f in enumerate(fields) if isinstance(f, models.JSONField)),
         columns=tuple(f.column for f in fields),
     )

@@ -263,7 +263,11 @@ class DailyResolutions(models.Model):
     a request; ``day`` is indexed for the site-wide series and the most-resolved list.
     """
 
-    ark = models.ForeignKey(Ark, on_delete=models.PROTECT, related_name="daily_resolutions")
+    # No index of its own on ``ark``: the unique (ark, day) index serves lookups by ARK, and each
+    # flush writes a row per ARK resolved that day into every index of the table.
+    ark = models.ForeignKey(
+        Ark, on_delete=models.PROTECT, related_name="daily_resolutions", db_index=False
+    )
     day = models.DateField()
     count = models.PositiveBigIntegerField()
 

@@ -277,7 +277,7 @@ def prepare_database(name: str, n: int, *, reseed: bool, use_mint: bool, var_dir
         admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin_execute(f'CREATE DATABASE "{name}"')
     env = service_env(db_url, var_dir)
-    migrate(env)  # always: cheap when up to date, and it picks up the lead's new migrations
+    migrate(env)  # always: cheap when up to date, and it applies migrations added since
     setup_django(env)
     from django.db import connection
 
