@@ -69,8 +69,11 @@ def shoulder_remaining(shoulder: Shoulder) -> int | None:
     return None if capacity is None else max(capacity - shoulder.counter, 0)
 
 
-def ark_history(ark: Ark) -> QuerySet[ArkEvent]:
-    return ark.events.order_by("at", "id")
+def ark_history(ark: Ark, *also: Ark) -> QuerySet[ArkEvent]:
+    """The events of ``ark`` (and of ``also``: a merged ARK's with its survivor's), oldest first."""
+    if not also:
+        return ark.events.order_by("at", "id")
+    return ArkEvent.objects.filter(ark__in=[ark, *also]).select_related("ark").order_by("at", "id")
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -319,10 +322,13 @@ def shoulder_by_id(pk: int | None) -> Shoulder | None:
 
 def _suffix_after(as_received: str, key_length: int) -> str:
     """The part of the request beyond a stored ancestor whose hyphen-free key has ``key_length``
-    characters, taken from the request as received (hyphens and all: appended verbatim)."""
+    characters, taken from the request as received (hyphens and all: appended verbatim).
+
+    Hyphens right after the ancestor still belong to it (``fk4003z-/c3`` names ``fk4003z``'s
+    ``/c3``: hyphens are insignificant in an ARK), so the suffix starts at its boundary."""
     counted = 0
     for index, char in enumerate(as_received):
-        if counted == key_length:
+        if counted == key_length and char != "-":
             return as_received[index:]
         counted += char != "-"
     return ""

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from arks import selectors, stats
@@ -37,6 +38,7 @@ Points = Sequence[tuple[date, int]]
 # --- pages ------------------------------------------------------------------------------------
 
 
+@csrf_exempt
 @require_safe
 def site_stats(request: HttpRequest) -> HttpResponse:
     points = stats.site_series(days=SITE_DAYS)
@@ -52,6 +54,7 @@ def site_stats(request: HttpRequest) -> HttpResponse:
     return render(request, "arks/stats.html", context)
 
 
+@csrf_exempt
 @require_safe
 def ark_stats(request: HttpRequest, ark: str) -> HttpResponse:
     try:
@@ -81,9 +84,18 @@ def _page_error(request: HttpRequest, status: int, message: str, text: str) -> H
 # --- the JSON API -----------------------------------------------------------------------------
 
 
-@require_safe
+@csrf_exempt  # read-only: other methods get a JSON 405, not the CSRF failure page
 def ark_stats_api(request: HttpRequest, ark: str) -> JsonResponse:
     """``GET /api/v1/stats/ark:NAAN/NAME?days=N``: all-time total and the last N days' counts."""
+    if request.method not in ("GET", "HEAD"):
+        response = _json_error(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed: statistics are read-only",
+            None,
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
     try:
         days = _days_param(request.GET.get("days"))
         found = _public_ark(ark)

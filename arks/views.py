@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from arks import representations as rep
@@ -57,6 +58,7 @@ def preferred_format(request: HttpRequest) -> str:
     return request.get_preferred_type(FORMATS) or HTML
 
 
+@csrf_exempt  # GET and HEAD only: other methods get 405, not a CSRF page
 @require_safe
 def resolve(request: HttpRequest) -> HttpResponse:
     path, query = raw_request(request)
@@ -111,7 +113,7 @@ def unknown(request: HttpRequest, fmt: str, res: selectors.Resolution) -> HttpRe
     requested = str(res.requested) if res.requested else ""
     context: dict[str, Any] = {"ark": requested}
     if res.naan is not None:
-        context["naan"] = rep.naan_document(res.naan) if fmt == HTML else res.naan.naan
+        context["naan"] = rep.naan_document(res.naan) if fmt in (HTML, TEXT) else res.naan.naan
     if res.shoulder is not None:
         context["shoulder"] = rep.shoulder_document(res.shoulder)
     message = f"{requested} is not known to this resolver."
@@ -132,9 +134,19 @@ def forward(
 
 
 def _is_this_node(request: HttpRequest, url: str) -> bool:
-    host = urlsplit(url).netloc.lower()
-    ours = {urlsplit(settings.PIDSVC_PUBLIC_URL).netloc.lower(), request.get_host().lower()}
-    return host in ours
+    """Whether ``url`` points at this resolver: its public host or the one asked, compared as
+    host and port (``host``, ``host:80`` and ``host:443`` are one node behind a TLS proxy)."""
+    ours = {_node(settings.PIDSVC_PUBLIC_URL), _node(f"{request.scheme}://{request.get_host()}")}
+    return _node(url) in ours
+
+
+def _node(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (parts.hostname or "").rstrip("."), None if port in (None, 80, 443) else port
 
 
 def render_document(
@@ -160,8 +172,17 @@ def render_document(
             "jsonld": _script_json(rep.ark_jsonld(doc)) if "ark" in doc else None,
         }
         response = render(request, template, context, status=status)
+        response["Content-Security-Policy"] = PAGE_POLICY
     response["Vary"] = "Accept"
     return response
+
+
+# Resolver pages run no script and load nothing from elsewhere (the JSON-LD block is data, not
+# a script): a policy that forbids both keeps anything that got into stored metadata inert.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -189,14 +210,18 @@ def error(
     if fmt in (JSON, JSONLD):
         response: HttpResponse = JsonResponse(doc, status=status)
     elif fmt == TEXT:
-        text = rep.anvl([("error", {"status": status, "message": message})])
+        sections = [("error", {"status": status, "message": message})]
+        sections += [(name, value) for name, value in context.items() if isinstance(value, dict)]
+        text = rep.anvl(sections)
         response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
     else:
         response = render(request, template, {"doc": doc}, status=status)
+        response["Content-Security-Policy"] = PAGE_POLICY
     response["Vary"] = "Accept"
     return response
 
 
+@csrf_exempt  # GET and HEAD only: other methods get 405, not a CSRF page
 @require_safe
 def well_known_ark(request: HttpRequest) -> HttpResponse:
     """``/.well-known/ark``: the path of this host's ARK resolver service (ARK spec, "IANA

@@ -125,9 +125,9 @@ def harvester(source: Source) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--per-page", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of the harvester")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of the harvester")
     parser.add_argument("--smoke", action="store_true", help="tiny run, to check it works")
     args = parser.parse_args()
     if args.smoke:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from arks import services
 from arks.models import Ark
@@ -116,6 +116,19 @@ def test_passthrough_keeps_the_suffix_as_received_hyphens_and_all(client):
     register("ark:12345/x54", target="https://a.example/x54")
     path = "/ark:12345/x-54/part-1"
     assert get(client, path, raw=path)["Location"] == "https://a.example/x54/part-1"
+
+
+@pytest.mark.parametrize(
+    ("path", "suffix"),
+    [("x54-/part", "/part"), ("x54--.pdf", ".pdf"), ("x-54-/c-3-/s5", "/c-3-/s5")],
+)
+def test_hyphens_before_the_boundary_belong_to_the_ancestor(client, path, suffix):
+    factories.naan("12345")
+    register("ark:12345/x54", target="https://a.example/x54")
+    raw = f"/ark:12345/{path}"
+    assert get(client, raw, raw=raw)["Location"] == "https://a.example/x54" + suffix
+    doc = get(client, raw, raw=raw + "?info", accept="application/json").json()
+    assert doc["inherited_suffix"] == suffix
 
 
 def test_passthrough_lookup_is_one_query(client, ark, django_assert_num_queries):
@@ -252,6 +265,14 @@ def test_merged_ark_resolves_through_its_survivor_and_says_so(client, shoulder, 
         client, f"/{alias.ark}?info", raw=f"/{alias.ark}?info", accept="application/json"
     ).json()
     assert (doc["ark"], doc["requested"], doc["merged_into"]) == (ark.ark, alias.ark, ark.ark)
+    # Its own story is told too, the merge included, and its statistics are its own.
+    assert [e["ark"] for e in doc["history"]].count(alias.ark) >= 2
+    assert "merged" in " ".join(
+        e["action"].lower() for e in doc["history"] if e["ark"] == alias.ark
+    )
+    assert doc["statistics"] == f"http://127.0.0.1:8000/stats/{alias.ark}"
+    page = get(client, f"/{alias.ark}?info", raw=f"/{alias.ark}?info").content.decode()
+    assert f'href="http://127.0.0.1:8000/stats/{alias.ark}"' in page
 
 
 def test_merge_chains_are_followed(client, shoulder, ark):
@@ -289,6 +310,15 @@ def test_unknown_ark_of_a_served_naan_is_404_with_naan_and_shoulder(client, shou
     assert "not known to this resolver" in body and "ark:99999/fk4" in body
     doc = get(client, "/ark:99999/fk4zzzzz", accept="application/json").json()
     assert doc["status"] == 404 and doc["shoulder"]["shoulder"] == "ark:99999/fk4"
+
+
+def test_unknown_ark_in_anvl_names_the_naan_and_shoulder_too(client, shoulder):
+    response = get(client, "/ark:99999/fk4zzzzz", accept="text/plain")
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert text.startswith("error:\nstatus: 404\n")
+    assert "\nshoulder:\n" in text and "shoulder_holder: Universidad Ejemplo" in text
+    assert "\nnaan:\n" in text and "naan: 99999" in text
 
 
 def test_unknown_naan_goes_to_the_fallback_resolver_with_suffix_and_query(client):
@@ -330,6 +360,33 @@ def test_forwarding_never_loops_back_to_this_node(client):
     assert "loop" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("forward_to", "host"),
+    [
+        ("http://127.0.0.1:80/", "127.0.0.1"),
+        ("https://PID.example.org/", "pid.example.org:443"),
+        ("http://pid.example.org./ark:${content}", "pid.example.org"),
+    ],
+)
+def test_forwarding_to_this_node_under_another_spelling_is_still_a_loop(client, forward_to, host):
+    org = factories.organization()
+    services.register_naan(naan="12345", holder=org, forward_to=forward_to)
+    with override_settings(ALLOWED_HOSTS=["127.0.0.1", "pid.example.org"]):
+        response = client.get("/ark:12345/abc", headers={"host": host})
+    assert response.status_code == 404
+    assert "loop" in response.content.decode()
+
+
+def test_forwarding_to_another_port_of_the_same_host_is_not_a_loop(client):
+    org = factories.organization()
+    services.register_naan(naan="12345", holder=org, forward_to="http://127.0.0.1:8081/")
+    response = get(client, "/ark:12345/abc")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "http://127.0.0.1:8081/ark:12345/abc",
+    )
+
+
 def test_well_known_ark_names_the_resolver_path(client):
     response = client.get("/.well-known/ark")
     assert response.status_code == 200
@@ -363,8 +420,28 @@ def test_malformed_requests_get_400_that_says_what_is_wrong(client, raw):
 
 
 def test_only_get_and_head(client, ark):
-    assert client.post(f"/{ark.ark}").status_code == 405
+    browser = Client(enforce_csrf_checks=True)  # as a real client: no CSRF exemption
+    for path in (f"/{ark.ark}", f"/{ark.ark}?info", "/.well-known/ark"):
+        assert browser.post(path).status_code == 405, path
     assert client.head(f"/{ark.ark}").status_code == 302
+
+
+# --- what stored metadata can put on a page ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.domain)", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>"]
+)
+def test_only_web_urls_in_metadata_become_links(client, shoulder, url):
+    instances = [{"source": "A", "url": url}, {"source": "B", "url": "https://b.example/1"}]
+    data = services.ArkData(target=TARGET, state="public", metadata={"instances": instances})
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info")
+    page = response.content.decode()
+    assert 'href="https://b.example/1"' in page
+    assert 'href="' + url.strip()[:4] not in page and 'href=" ' not in page
+    assert "script-src" not in response["Content-Security-Policy"]  # none: default-src 'none'
+    assert "default-src 'none'" in response["Content-Security-Policy"]
 
 
 def test_home_page_looks_an_ark_up(client, ark):

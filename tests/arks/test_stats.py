@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import OperationalError
+from django.test import Client
 
 from arks import services, stats
 from arks.models import Ark, DailyResolutions
@@ -421,7 +422,11 @@ def test_api_rejects_bad_days(client, value):
 @pytest.mark.django_db
 def test_api_is_read_only(client):
     (ark,) = make_arks(1)
-    assert client.post(f"/api/v1/stats/{ark.ark}").status_code == 405
+    browser = Client(enforce_csrf_checks=True)  # as a real client: no CSRF exemption
+    response = browser.post(f"/api/v1/stats/{ark.ark}")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert response.json()["code"] == "method_not_allowed"
+    assert browser.post("/stats/").status_code == 405
 
 
 @pytest.mark.django_db
