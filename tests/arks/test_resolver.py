@@ -449,3 +449,17 @@ def test_home_page_looks_an_ark_up(client, ark):
     assert response.status_code == 302 and response["Location"] == f"/{ark.ark}?info"
     assert client.get("/", {"ark": "not an ark"}).status_code == 400
     assert "ark:99999" in client.get("/").content.decode()
+
+
+def test_a_work_with_more_records_than_instances_shown_points_to_the_full_list(client, shoulder):
+    instances = [{"source": "A", "url": "https://a.example/1", "access_rights": "open access"}]
+    metadata = {"members": 150, "instances": instances}
+    data = services.ArkData(target=TARGET, state="public", metadata=metadata)
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    page = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info").content.decode()
+    assert "The 1 best of its 150 records are shown" in page
+    assert f'href="/api/v1/works/{ark.ark}"' in page
+    metadata["members"] = 1
+    services.update_ark(ark=ark, actor=ACTOR, metadata=metadata)
+    page = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info").content.decode()
+    assert "records are shown" not in page and "open access" in page
