@@ -17,7 +17,8 @@ itself or grow without bound:
 ``parse`` adds explicit limits on top: at most ``MAX_BYTES`` of input and ``MAX_DEPTH`` levels of
 nesting, and by default no ``<!DOCTYPE>`` at all. OAI-PMH responses and the metadata formats in
 them are defined by XML Schemas and never need a DTD, so a document that carries one is refused
-rather than half-processed (the same stance as defusedxml's ``forbid_dtd``).
+rather than half-processed (the same stance as defusedxml's ``forbid_dtd``), and refused before
+the parser sees it when its prolog shows one.
 
 Parsers are cached per thread: an lxml parser must not be used by two threads at once.
 """
@@ -62,7 +63,7 @@ def make_parser(*, resolvers: tuple[etree.Resolver, ...] = ()) -> etree.XMLParse
     """A new parser with the safe settings above; ``resolvers`` are added in order.
 
     Resolvers are how schema loading maps ``schemaLocation``s to bundled files (see
-    ``aggregation.formats.compliance``); everything else needs none.
+    ``aggregation.formats.xsd``); everything else needs none.
     """
     parser = etree.XMLParser(
         resolve_entities=False,
@@ -94,12 +95,11 @@ def parse(
     *,
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
-    allow_dtd: bool = False,
 ) -> etree._Element:
     """Parse ``data`` with the safe parser and return the root element.
 
     Raises ``UnsafeXml`` for input over ``max_bytes`` (checked before parsing), nesting deeper
-    than ``max_depth`` or a DOCTYPE (unless ``allow_dtd``), and ``MalformedXml`` for anything
+    than ``max_depth`` or a DOCTYPE, and ``MalformedXml`` for anything
     the parser rejects. Never returns a partially parsed tree.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -107,19 +107,51 @@ def parse(
     if len(data) > max_bytes:
         raise UnsafeXml(f"document of {len(data):,} bytes is over the limit of {max_bytes:,}")
     data = data if isinstance(data, bytes) else bytes(data)
+    if _declares_dtd(data):
+        raise UnsafeXml("document declares a DTD (<!DOCTYPE>), which harvested XML never needs")
     try:
         root = etree.fromstring(data, _thread_parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedXml(f"not well-formed XML: {exc}") from exc
     if root is None:  # lxml returns None for some recovered empty documents
         raise MalformedXml("no root element")
-    if not allow_dtd and _has_dtd(root):
+    if _has_dtd(root):  # one the prolog check could not see
         raise UnsafeXml("document declares a DTD (<!DOCTYPE>), which harvested XML never needs")
     # Nesting cannot exceed the number of tags: a small record needs no walk at all. (Each tag
     # starts with a 0x3C byte in every encoding libxml2 detects by itself: UTF-8, UTF-16, UTF-32.)
     if data.count(b"<") > max_depth:
         check_depth(root, max_depth)
     return root
+
+
+_BYTE_ORDER_MARKS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_SPACE: Final = frozenset(b" \t\r\n")
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether the prolog holds ``<!DOCTYPE``, read from the bytes before any parsing: libxml2
+    loads an external parameter entity of an internal subset (``<!ENTITY % p SYSTEM
+    "/dev/zero"> %p;``) whatever the parser's settings, so a DTD must never reach it.
+
+    The prolog is a byte order mark, then declarations, comments and white space before the
+    first tag. Markup is ASCII: in UTF-8 and the 8-bit encodings its bytes are as they are, in
+    UTF-16 and UTF-32 (zero bytes among the first four) they are once the zero bytes are
+    dropped. Anything else after the prolog (the root, or junk) is the parser's to judge."""
+    probe = data.replace(b"\x00", b"") if b"\x00" in data[:4] else data
+    at = next((len(bom) for bom in _BYTE_ORDER_MARKS if probe.startswith(bom)), 0)
+    while True:
+        while at < len(probe) and probe[at] in _SPACE:
+            at += 1
+        if probe.startswith(b"<?", at):
+            close = b"?>"
+        elif probe.startswith(b"<!--", at):
+            close = b"-->"
+        else:
+            return probe.startswith(b"<!DOCTYPE", at)
+        end = probe.find(close, at + 2)
+        if end < 0:
+            return False  # unterminated: not well-formed, which the parser reports
+        at = end + len(close)
 
 
 def _has_dtd(root: etree._Element) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -71,21 +72,26 @@ def _all_text(root: etree._Element) -> str:
     return etree.tostring(root, encoding="unicode") + "".join(root.itertext())
 
 
+def _parse_anyway(doc: bytes) -> etree._Element:
+    """What the safe parser's settings alone make of a document that ``parse`` would refuse."""
+    return etree.fromstring(doc, xmlsafe.make_parser())
+
+
 def test_billion_laughs_is_refused_quickly() -> None:
-    for allow_dtd in (False, True):
+    for parse in (xmlsafe.parse, _parse_anyway):
         start = time.perf_counter()
-        # Refused by us (a DTD) or, with DTDs allowed, by libxml2's amplification guard
-        # (huge_tree stays off): never expanded either way.
-        with pytest.raises(xmlsafe.XmlError):
-            xmlsafe.parse(BILLION_LAUGHS, allow_dtd=allow_dtd)
+        # Refused by us (a DTD) or, parsed anyway, by libxml2's amplification guard (huge_tree
+        # stays off): never expanded either way.
+        with pytest.raises((xmlsafe.XmlError, etree.XMLSyntaxError)):
+            parse(BILLION_LAUGHS)
         assert time.perf_counter() - start < 1.0
     with pytest.raises(MappingError):
         map_record(BILLION_LAUGHS)
 
 
-def test_nested_internal_entities_stay_references_when_dtds_are_allowed() -> None:
+def test_nested_internal_entities_stay_references_even_when_parsed() -> None:
     doc = b"""<!DOCTYPE t [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]><t>x&b;y</t>"""
-    root = xmlsafe.parse(doc, allow_dtd=True)
+    root = _parse_anyway(doc)
     assert "lol" not in "".join(root.itertext())  # nothing substituted
     assert etree.tostring(root) == b"<t>x&b;y</t>"  # the reference stays a reference
     with pytest.raises(xmlsafe.UnsafeXml, match="DTD"):
@@ -94,16 +100,62 @@ def test_nested_internal_entities_stay_references_when_dtds_are_allowed() -> Non
 
 def test_external_file_entity_is_never_read(secret_file: Path) -> None:
     doc = (f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret_file}">]><x>A&xxe;B</x>').encode()
-    root = xmlsafe.parse(doc, allow_dtd=True)
-    assert "TOP-SECRET" not in _all_text(root)
+    assert "TOP-SECRET" not in _all_text(_parse_anyway(doc))
     with pytest.raises(xmlsafe.UnsafeXml):
         xmlsafe.parse(doc)
 
 
 def test_etc_passwd_is_never_read() -> None:
     doc = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>'
-    root = xmlsafe.parse(doc, allow_dtd=True)
-    assert "root:" not in _all_text(root)
+    assert "root:" not in _all_text(_parse_anyway(doc))
+    with pytest.raises(xmlsafe.UnsafeXml):
+        xmlsafe.parse(doc)
+
+
+def _doctypes(path: Path) -> list[bytes]:
+    """Documents whose DTD names ``path``: libxml2 opens an external parameter entity, or an
+    external subset named by a local path, whatever the parser's settings."""
+    entity = f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{path}"> %p;]><r/>'
+    return [
+        entity.encode(),
+        f'<!DOCTYPE r SYSTEM "{path}"><r/>'.encode(),
+        f'<?xml version="1.0"?>\n<!-- a <tag> in a comment -->\n<?pi x?>{entity}'.encode(),
+        ("\ufeff" + entity).encode(),
+        f'<?xml version="1.0" encoding="UTF-16"?>{entity}'.encode("utf-16"),
+        f'<?xml version="1.0" encoding="UTF-16BE"?>{entity}'.encode("utf-16-be"),
+        f'<?xml version="1.0" encoding="UTF-32"?>{entity}'.encode("utf-32"),
+    ]
+
+
+def test_a_dtd_is_refused_before_the_parser_can_open_anything(tmp_path: Path) -> None:
+    # A FIFO with no writer: opening it for reading blocks for ever, as /dev/zero never ends.
+    trap = tmp_path / "trap"
+    os.mkfifo(trap)
+    for doc in _doctypes(trap):
+        outcome: list[BaseException | None] = []
+
+        thread = threading.Thread(target=_parse_into, args=(doc, outcome), daemon=True)
+        thread.start()
+        thread.join(5)
+        assert outcome, f"the parser opened {trap} for {doc[:60]!r}"
+        assert isinstance(outcome[0], xmlsafe.UnsafeXml), doc[:60]
+
+
+def _parse_into(doc: bytes, outcome: list[BaseException | None]) -> None:
+    try:
+        xmlsafe.parse(doc)
+        outcome.append(None)
+    except BaseException as exc:
+        outcome.append(exc)
+
+
+def test_a_prolog_without_a_dtd_still_parses() -> None:
+    for doc in [
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- <!DOCTYPE in a comment> --><?pi?><r>x</r>',
+        '<?xml version="1.0" encoding="UTF-16"?><r>é</r>'.encode("utf-16"),
+        b"  <r/>",
+    ]:
+        assert xmlsafe.parse(doc).tag == "r"
 
 
 def test_network_entities_and_dtds_are_never_fetched(loopback: tuple[str, list[str]]) -> None:
@@ -116,8 +168,8 @@ def test_network_entities_and_dtds_are_never_fetched(loopback: tuple[str, list[s
     ]
     for text in documents:
         try:
-            root = xmlsafe.parse(text.encode(), allow_dtd=True)
-        except xmlsafe.XmlError:
+            root = _parse_anyway(text.encode())
+        except etree.XMLSyntaxError:
             continue  # refusing is fine too; fetching is not
         assert "FETCHED" not in _all_text(root)
     for text in documents:
