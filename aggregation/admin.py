@@ -405,7 +405,7 @@ class RecordAdmin(admin.ModelAdmin):
         """A PID in any form (``https://doi.org/10.1/X``, ``doi:10.1/x``) is normalised first."""
         pid = detect_pid(search_term.strip()) if search_term.strip() else None
         if pid is not None and pid.kind != "url":
-            return queryset.filter(pids__contains=str(pid)), False
+            return queryset.filter(selectors.with_pid(str(pid))), False
         return super().get_search_results(request, queryset, search_term)
 
 

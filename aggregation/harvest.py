@@ -15,7 +15,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,11 +93,24 @@ class _Fetcher:
 
     def __init__(self, client: Client, run: HarvestRun, waits: Waits) -> None:
         self.client, self.run, self.waits = client, run, waits
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"harvest-{run.pk}")
         self.future: Future[_Fetched] | None = None
 
     def ask(self, token: str) -> None:
-        self.future = self.pool.submit(self._fetch, token)
+        """Fetch the page of ``token`` in a new daemon thread (one page at a time: the next is
+        asked for once this one is taken). A daemon, unlike a thread pool's worker, does not
+        keep the process from exiting while it waits on a slow server (Ctrl-C, a worker's
+        shutdown)."""
+        future: Future[_Fetched] = Future()
+        future.set_running_or_notify_cancel()
+
+        def fetch() -> None:
+            try:
+                future.set_result(self._fetch(token))
+            except BaseException as exc:  # handed to the thread that stores, as a pool would
+                future.set_exception(exc)
+
+        threading.Thread(target=fetch, name=f"harvest-{self.run.pk}", daemon=True).start()
+        self.future = future
 
     def _fetch(self, token: str) -> _Fetched:
         page = _list(self.client, self.run, token)
@@ -112,8 +125,7 @@ class _Fetcher:
                 beat(self.run, self.waits)
 
     def close(self) -> None:
-        self.waits.stop.set()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.waits.stop.set()  # a fetch waiting to retry gives up; one in flight is abandoned
 
 
 def execute(

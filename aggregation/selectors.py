@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from aggregation import xmlsafe
 from aggregation.dedup import Decision
+from aggregation.formats import detect_pid
 from aggregation.formats.compliance import ComplianceReport, check_openaire_v4, validate_xsd
 from aggregation.models import HarvestRun, HeldGroup, Match, Membership, RawRecord, Source, Work
 from arks.domain import ark as arkdomain
@@ -132,9 +133,25 @@ def works(*, source: str | None = None, q: str | None = None) -> QuerySet[Work]:
             Exists(Membership.objects.filter(work=OuterRef("pk"), raw__source__name=source))
         )
     if q:
-        by_pid = Membership.objects.filter(work=OuterRef("pk"), raw__record__pids__icontains=q)
+        pid = detect_pid(q.strip())
+        if pid is not None and pid.kind != "url":  # a PID in any form: that PID exactly
+            match = with_pid(str(pid), field="raw__record__pids")
+        else:
+            match = Q(raw__record__pids__icontains=q)
+        by_pid = Membership.objects.filter(match, work=OuterRef("pk"))
         found = found.filter(Q(title__icontains=q) | Exists(by_pid))
     return found.order_by("-id")
+
+
+def with_pid(pid: str, *, field: str = "pids") -> Q:
+    """Records whose ``pids`` (normalised PIDs separated by spaces) hold ``pid`` as a whole:
+    ``doi:10.5072/1000`` is not found in ``doi:10.5072/100044``."""
+    return (
+        Q(**{field: pid})
+        | Q(**{f"{field}__startswith": f"{pid} "})
+        | Q(**{f"{field}__endswith": f" {pid}"})
+        | Q(**{f"{field}__contains": f" {pid} "})
+    )
 
 
 def work_for_ark(text: str) -> Work:

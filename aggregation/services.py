@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -91,7 +93,7 @@ def create_source(
         raise InvalidSource(f"a source named {name!r} exists already", field="name")
     if max_withdrawal_percent is not None and not 0 <= max_withdrawal_percent <= 100:
         raise InvalidSource("the withdrawal share is a percentage (0-100)", field="max_withdrawal")
-    source = Source.objects.create(
+    source = Source(
         name=name,
         url=validate_url(url),
         metadata_prefix=metadata_prefix.strip() or "oai_dc",
@@ -101,7 +103,21 @@ def create_source(
         active=active,
         max_withdrawal_percent=max_withdrawal_percent,
     )
+    _check_fields(source, [f.name for f in Source._meta.concrete_fields])
+    source.save()
     return set_schedule(source=source, cron=schedule) if schedule else source
+
+
+def _check_fields(source: Source, names: Iterable[str]) -> None:
+    """The model's own rules (lengths, choices, the country code) for ``names``, as the admin's
+    form applies them, raised as ``InvalidSource``; the URL has its own check."""
+    checked = set(names) - {"url", "schedule", "id"}
+    exclude = [f.name for f in Source._meta.concrete_fields if f.name not in checked]
+    try:
+        source.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidSource(f"{field}: {' '.join(messages)}", field=field) from None
 
 
 @transaction.atomic
@@ -115,6 +131,7 @@ def update_source(*, source: Source, schedule: str | None = None, **changes: obj
         changes["url"] = validate_url(str(changes["url"]))
     for name, value in changes.items():
         setattr(source, name, value)
+    _check_fields(source, changes)
     if changes:
         source.save(update_fields=list(changes))
     if schedule is not None and schedule.split() != selectors.schedule_of(source).split():
@@ -279,6 +296,12 @@ def run_harvest(
     except Exception as exc:  # a bug: the run must not stay "running" for ever; then re-raise
         bug = HarvestError(f"internal error: {type(exc).__name__}: {exc}")
         _stop(run, bug, status=Status.FAILED)
+        raise
+    except KeyboardInterrupt:  # Ctrl-C on a foreground harvest: harvesting again resumes it
+        _stop(run, HarvestError("interrupted by the user"), status=Status.FAILED)
+        raise
+    except SystemExit:  # the worker is going away: the task comes back (acks_late) and resumes
+        _stop(run, HarvestError("the worker stopped"), status=Status.QUEUED)
         raise
     run.refresh_from_db()
     return run

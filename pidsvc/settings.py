@@ -142,7 +142,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 
 # Celery. With no broker configured, messages travel through files under var/ (kombu's filesystem
 # transport): a web process and a worker on one machine talk without any server installed.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# (kombu warns about a URL without a host name; the host means nothing to this transport.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     for _folder in (_queue_dir, VAR_DIR / "celery" / "control"):

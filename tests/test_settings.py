@@ -36,7 +36,7 @@ def test_defaults_need_nothing_installed():
     assert proc.returncode == 0, proc.stderr
     assert '"django.db.backends.sqlite3"' in proc.stdout
     assert '"https://n2t.net/"' in proc.stdout
-    assert '"filesystem://"' in proc.stdout
+    assert '"filesystem://localhost/"' in proc.stdout
 
 
 def test_secret_key_is_required_when_debug_is_off():

@@ -186,6 +186,7 @@ def test_records_are_found_by_title_identifier_and_pid(browser, oai_server, slee
     assert found("oai:dspace.mit.edu:1721.1/140717") == 1
     assert found("https://hdl.handle.net/1721.1/140717") == 1
     assert found("hdl:1721.1/140717") == 1
+    assert found("hdl:1721.1/14071") == 0  # a PID is found whole, never as part of another
     assert found("no such thing anywhere") == 0
     raw = RawRecord.objects.get(oai_identifier__endswith="/140717")
     detail = browser.get(reverse("admin:aggregation_rawrecord_change", args=[raw.pk]))

@@ -67,6 +67,9 @@ def test_add_source_registers_a_source_and_its_schedule(tmp_path):
         (["--url", "relative/folder"], "neither an http"),
         (["--url", "https://example.org/oai", "--schedule", "every day"], "minute hour"),
         (["--url", "https://example.org/oai", "--schedule", "99 * * * *"], "not a valid"),
+        (["--url", "https://example.org/oai", "--country", "ARG"], "country: .*ISO 3166"),
+        (["--url", "https://example.org/oai", "--country", "12"], "country: .*ISO 3166"),
+        (["--url", "https://example.org/oai", "--set", "s" * 301], "set_spec: "),
     ],
 )
 def test_add_source_refuses_what_cannot_work(args, message):
@@ -161,3 +164,37 @@ def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
         "verb": "ListRecords", "resumptionToken": "page2",
     }  # fmt: skip
     assert [e["code"] for e in run_.errors] == ["stale", "resumed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_stops_a_harvest_cleanly_and_the_next_one_resumes_it(oai_server):
+    pages = factories.dspace_server(oai_server, per_page=20)
+    oai_server.route([Reply(pages[1], delay=60), Reply(pages[1])], verb="ListRecords",
+                     resumptionToken="page2")  # fmt: skip
+    source = factories.source(oai_server.url)
+    child = subprocess.Popen(
+        support.manage("harvest", source.name, "--full"),
+        env=support.child_env(),
+        cwd=support.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not oai_server.asked(resumptionToken="page2"):  # page 1 stored, waiting on page 2
+            assert time.monotonic() < deadline, "page 2 was never asked for"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    run_ = HarvestRun.objects.get(source=source)
+    assert (run_.status, run_.pages, run_.resumption_token) == (Status.FAILED, 1, "page2")
+    assert run_.errors[-1]["message"] == "interrupted by the user"
+    done = harvest_process(source.name, "--full")  # no waiting for a stale heartbeat
+    assert done.returncode == 0, done.stderr
+    run_.refresh_from_db()
+    assert (run_.status, run_.records_new, run_.pages) == (Status.SUCCEEDED, 58, 3)

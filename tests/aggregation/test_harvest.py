@@ -485,3 +485,21 @@ def test_an_inactive_source_is_not_harvested(oai_server):
     with pytest.raises(HarvestConflict, match="not active"):
         services.start_run(source=source, full=False, actor="test")
     assert services.scheduled_harvest(source_id=source.pk) is None
+
+
+@pytest.mark.django_db
+def test_a_worker_going_away_queues_the_run_again_where_it_stopped(oai_server, sleeps):
+    factories.dspace_server(oai_server, per_page=20)
+    source = factories.source(oai_server.url)
+
+    def shutdown(run: HarvestRun) -> None:
+        if run.pages == 2:
+            raise SystemExit(0)
+
+    with pytest.raises(SystemExit):
+        factories.harvest(source, full=True, sleeps=sleeps, on_progress=shutdown)
+    run = HarvestRun.objects.get(source=source)
+    assert (run.status, run.pages, run.resumption_token) == (Status.QUEUED, 2, "page3")
+    assert run.errors[-1]["message"] == "the worker stopped"
+    run = services.run_harvest(run_id=run.pk, sleep=sleeps)  # the task, delivered again
+    assert (run.status, run.records_new, run.pages) == (Status.SUCCEEDED, 58, 3)

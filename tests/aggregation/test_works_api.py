@@ -35,6 +35,9 @@ def test_list_filters_by_source_and_query(client, harvested):
     assert [w["title"] for w in by_title] == ["Heavy metal accumulation in freshwater fish"]
     by_pid = client.get("/api/v1/works", {"q": "10.1234/soil.1"}).json()["results"]
     assert len(by_pid) == 1 and by_pid[0]["ark"].startswith("ark:99999/w3")
+    as_url = client.get("/api/v1/works", {"q": "https://doi.org/10.1234/SOIL.1"}).json()
+    assert [w["ark"] for w in as_url["results"]] == [by_pid[0]["ark"]]
+    assert client.get("/api/v1/works", {"q": "10.1234/soi"}).json()["results"] == []  # not a part
     unknown = client.get("/api/v1/works", {"source": "Nowhere"})
     assert unknown.status_code == 404
     assert unknown.json()["errors"][0]["field"] == "source"

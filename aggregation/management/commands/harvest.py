@@ -34,9 +34,16 @@ class Command(ServiceCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         source = selectors.find_source(opts["name"])
         self.tty = sys.stdout.isatty()
-        run = services.harvest_in_foreground(
-            source=source, full=opts["full"], actor=self.actor(), on_progress=self.show
-        )
+        try:
+            run = services.harvest_in_foreground(
+                source=source, full=opts["full"], actor=self.actor(), on_progress=self.show
+            )
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"interrupted: the run of {source} stopped after its last stored page; "
+                "run the same command again to resume it",
+                returncode=130,  # as a shell reports SIGINT
+            ) from None
         if self.tty:
             self.stdout.write("")
         self.stdout.write(f"run #{run.pk}: {run.status} — {counters(run)}")
