@@ -128,8 +128,8 @@ def test_a_held_harvest_exits_2_and_says_what_to_do(oai_server):
     assert "would withdraw 48 of 58" in done.stderr and "release or discard" in done.stderr
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
+def harvest_stuck_on_page_2(oai_server) -> tuple[Source, subprocess.Popen]:
+    """A ``harvest --full`` process that has stored page 1 and waits for a slow page 2."""
     pages = factories.dspace_server(oai_server, per_page=20)
     oai_server.route([Reply(pages[1], delay=60), Reply(pages[1])], verb="ListRecords",
                      resumptionToken="page2")  # fmt: skip
@@ -138,8 +138,9 @@ def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
         support.manage("harvest", source.name, "--full"),
         env=support.child_env(),
         cwd=support.ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -147,10 +148,19 @@ def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
             assert time.monotonic() < deadline, "the first page was never stored"
             time.sleep(0.2)
         while not oai_server.asked(resumptionToken="page2"):  # waiting on page 2 now
+            assert time.monotonic() < deadline, "page 2 was never asked for"
             time.sleep(0.05)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
+    except BaseException:
+        child.kill()
+        raise
+    return source, child
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
+    source, child = harvest_stuck_on_page_2(oai_server)
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
     run_ = HarvestRun.objects.get(source=source)
     assert (run_.status, run_.pages, run_.resumption_token) == (Status.RUNNING, 1, "page2")
     # time passes: the heartbeat goes stale, so the next harvest takes the run over
@@ -168,24 +178,9 @@ def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_ctrl_c_stops_a_harvest_cleanly_and_the_next_one_resumes_it(oai_server):
-    pages = factories.dspace_server(oai_server, per_page=20)
-    oai_server.route([Reply(pages[1], delay=60), Reply(pages[1])], verb="ListRecords",
-                     resumptionToken="page2")  # fmt: skip
-    source = factories.source(oai_server.url)
-    child = subprocess.Popen(
-        support.manage("harvest", source.name, "--full"),
-        env=support.child_env(),
-        cwd=support.ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    source, child = harvest_stuck_on_page_2(oai_server)
+    child.send_signal(signal.SIGINT)
     try:
-        deadline = time.monotonic() + 60
-        while not oai_server.asked(resumptionToken="page2"):  # page 1 stored, waiting on page 2
-            assert time.monotonic() < deadline, "page 2 was never asked for"
-            time.sleep(0.05)
-        child.send_signal(signal.SIGINT)
         _, stderr = child.communicate(timeout=30)
     finally:
         child.kill()
