@@ -11,6 +11,7 @@ crashes or is killed resumes from its last stored token; a token that has expire
 from __future__ import annotations
 
 import functools
+import queue
 import sys
 import threading
 from collections import deque
@@ -94,23 +95,27 @@ class _Fetcher:
     def __init__(self, client: Client, run: HarvestRun, waits: Waits) -> None:
         self.client, self.run, self.waits = client, run, waits
         self.future: Future[_Fetched] | None = None
+        # One thread for the whole run (its lxml parser and name dictionary stay warm), and a
+        # daemon: unlike a thread pool's worker it does not keep the process from exiting while
+        # it waits on a slow server (Ctrl-C, a worker's shutdown).
+        self.asked: queue.SimpleQueue[tuple[str, Future[_Fetched]] | None] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name=f"harvest-{run.pk}", daemon=True).start()
 
     def ask(self, token: str) -> None:
-        """Fetch the page of ``token`` in a new daemon thread (one page at a time: the next is
-        asked for once this one is taken). A daemon, unlike a thread pool's worker, does not
-        keep the process from exiting while it waits on a slow server (Ctrl-C, a worker's
-        shutdown)."""
-        future: Future[_Fetched] = Future()
-        future.set_running_or_notify_cancel()
+        """Fetch the page of ``token`` next (one page at a time: the next is asked for once
+        this one is taken)."""
+        self.future = Future()
+        self.asked.put((token, self.future))
 
-        def fetch() -> None:
+    def _serve(self) -> None:
+        while (job := self.asked.get()) is not None:
+            token, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
             try:
                 future.set_result(self._fetch(token))
             except BaseException as exc:  # handed to the thread that stores, as a pool would
                 future.set_exception(exc)
-
-        threading.Thread(target=fetch, name=f"harvest-{self.run.pk}", daemon=True).start()
-        self.future = future
 
     def _fetch(self, token: str) -> _Fetched:
         page = _list(self.client, self.run, token)
@@ -126,6 +131,7 @@ class _Fetcher:
 
     def close(self) -> None:
         self.waits.stop.set()  # a fetch waiting to retry gives up; one in flight is abandoned
+        self.asked.put(None)
 
 
 def execute(
