@@ -46,7 +46,7 @@ def raw_request(request: HttpRequest) -> tuple[str, str | None]:
     """
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
     if raw:
-        if "://" in raw.split("?", 1)[0]:  # absolute-form request target
+        if not raw.startswith("/") and "://" in raw.split("?", 1)[0]:  # absolute-form target
             raw = "/" + raw.split("://", 1)[1].partition("/")[2]
         path, sep, query = raw.partition("?")
         return path, (query if sep else None)

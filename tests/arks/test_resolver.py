@@ -419,6 +419,13 @@ def test_malformed_requests_get_400_that_says_what_is_wrong(client, raw):
         assert response.json()["error"].startswith("Not a valid ARK:")
 
 
+def test_a_path_with_a_double_slash_is_a_path_not_an_absolute_url(client):
+    raw = "/ark://12148//btv1b"
+    response = get(client, raw, raw=raw, accept="application/json")
+    assert response.status_code == 400
+    assert "NAAN is empty" in response.json()["error"]  # not "no 'ark:' label found"
+
+
 def test_only_get_and_head(client, ark):
     browser = Client(enforce_csrf_checks=True)  # as a real client: no CSRF exemption
     for path in (f"/{ark.ark}", f"/{ark.ark}?info", "/.well-known/ark"):
