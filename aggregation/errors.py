@@ -39,6 +39,13 @@ class TransientHarvestError(HarvestError):
     code = "transient"
 
 
+class PageTimeout(TransientHarvestError):
+    """A page took longer than any server could make it take (every attempt timing out, every
+    wait at its longest): something is stuck. The run stops and is retried later."""
+
+    code = "page_timeout"
+
+
 class PermanentHarvestError(HarvestError):
     """Retrying the same request will not help."""
 

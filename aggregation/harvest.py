@@ -14,6 +14,7 @@ import functools
 import queue
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -26,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from aggregation import ingest, selectors
-from aggregation.errors import BadResumptionToken
+from aggregation.errors import BadResumptionToken, PageTimeout
 from aggregation.models import HarvestRun, Source
 from aggregation.oai import (
     Client,
@@ -92,9 +93,12 @@ class _Fetcher:
     that the remote server, the network and the database work at the same time. Only the
     calling thread touches the database."""
 
-    def __init__(self, client: Client, run: HarvestRun, waits: Waits) -> None:
-        self.client, self.run, self.waits = client, run, waits
+    def __init__(
+        self, client: Client, run: HarvestRun, waits: Waits, *, deadline: float | None = None
+    ) -> None:
+        self.client, self.run, self.waits, self.deadline = client, run, waits, deadline
         self.future: Future[_Fetched] | None = None
+        self.asked_at = 0.0
         # One thread for the whole run (its lxml parser and name dictionary stay warm), and a
         # daemon: unlike a thread pool's worker it does not keep the process from exiting while
         # it waits on a slow server (Ctrl-C, a worker's shutdown).
@@ -104,7 +108,7 @@ class _Fetcher:
     def ask(self, token: str) -> None:
         """Fetch the page of ``token`` next (one page at a time: the next is asked for once
         this one is taken)."""
-        self.future = Future()
+        self.future, self.asked_at = Future(), time.monotonic()
         self.asked.put((token, self.future))
 
     def _serve(self) -> None:
@@ -127,6 +131,12 @@ class _Fetcher:
             try:
                 return self.future.result(timeout=BEAT_SECONDS)
             except FutureTimeout:
+                waited = time.monotonic() - self.asked_at
+                if self.deadline is not None and waited > self.deadline:
+                    raise PageTimeout(
+                        f"page {self.run.pages + 1} was not fetched, parsed and mapped within "
+                        f"{self.deadline:.0f} s; given up (retried later)"
+                    ) from None
                 beat(self.run, self.waits)
 
     def close(self) -> None:
@@ -140,8 +150,13 @@ def execute(
     *,
     waits: Waits | None = None,
     on_progress: OnProgress | None = None,
+    page_deadline: float | None = None,
 ) -> None:
-    """List and store every page of ``run`` (status ``running``, claimed by the caller)."""
+    """List and store every page of ``run`` (status ``running``, claimed by the caller).
+
+    A page that is not fetched, parsed and mapped within ``page_deadline`` seconds stops the
+    run with ``PageTimeout``: the heartbeat goes on while the storing thread waits for a page,
+    so without a limit a stuck fetch would hold the run, and its source, for ever."""
     waits = waits or Waits()
     identity = client.identify()
     _note_identity(run.source, identity)
@@ -149,7 +164,7 @@ def execute(
         _open_window(run, identity)
     elif not run.resumption_token:
         return  # the last page was stored before the run stopped: only finishing is left
-    fetcher = _Fetcher(client, run, waits)
+    fetcher = _Fetcher(client, run, waits, deadline=page_deadline)
     try:
         with _prompt_switching():
             _pages(run, fetcher, waits, on_progress)

@@ -79,6 +79,12 @@ class HttpPolicy:
     max_wait: float = 600.0  # cap on any one wait, Retry-After included
     user_agent: str = "pidsvc-harvester (OAI-PMH 2.0)"
 
+    def longest_request(self) -> float:
+        """The longest a request can take with every attempt at its time limits and every wait
+        between attempts at its longest (seconds)."""
+        attempt = self.connect_timeout + self.read_timeout * DEADLINE_FACTOR
+        return self.attempts * attempt + (self.attempts - 1) * self.max_wait
+
 
 @dataclass(frozen=True)
 class Identity:

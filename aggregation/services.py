@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit
 
 from celery.schedules import crontab
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 Status = HarvestRun.Status
 Mode = HarvestRun.Mode
 HARVEST_TASK = "aggregation.tasks.harvest_source"
+
+
+# Beyond the longest a request can take: parsing and mapping a page (50 MB at most), which
+# takes seconds. A page that takes longer than both is stuck (``harvest.execute``).
+PAGE_WORK_SECONDS: Final = 600.0
 
 
 def http_policy() -> oai.HttpPolicy:
@@ -279,10 +285,10 @@ def run_harvest(
         return HarvestRun.objects.get(pk=run_id)
     waits = harvest.Waits(sleep=sleep)
     try:
-        client = oai.client_for(
-            run.source.url, policy=http_policy(), sleep=waits.wait, on_wait=waits.note
-        )
-        harvest.execute(run, client, waits=waits, on_progress=on_progress)
+        policy = http_policy()
+        client = oai.client_for(run.source.url, policy=policy, sleep=waits.wait, on_wait=waits.note)
+        deadline = policy.longest_request() + PAGE_WORK_SECONDS
+        harvest.execute(run, client, waits=waits, on_progress=on_progress, page_deadline=deadline)
         _finish(run)
     except harvest.RunLost:
         log.warning("run %s was taken away (stale heartbeat?); stopped", run_id)

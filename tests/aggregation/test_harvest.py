@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from aggregation import harvest, oai, services
+from aggregation import harvest, ingest, oai, services
 from aggregation.errors import HarvestConflict, TransientHarvestError
 from aggregation.formats import Product
 from aggregation.models import HarvestRun, RawRecord, Record
@@ -503,3 +505,37 @@ def test_a_worker_going_away_queues_the_run_again_where_it_stopped(oai_server, s
     assert run.errors[-1]["message"] == "the worker stopped"
     run = services.run_harvest(run_id=run.pk, sleep=sleeps)  # the task, delivered again
     assert (run.status, run.records_new, run.pages) == (Status.SUCCEEDED, 58, 3)
+
+
+@pytest.mark.django_db
+def test_a_page_stuck_beyond_any_server_s_limits_stops_the_run(oai_server, sleeps, monkeypatch):
+    factories.dspace_server(oai_server, per_page=20)
+    source = factories.source(oai_server.url)
+    monkeypatch.setattr(harvest, "BEAT_SECONDS", 0.05)
+    monkeypatch.setattr(oai.HttpPolicy, "longest_request", lambda self: 0.2)
+    monkeypatch.setattr(services, "PAGE_WORK_SECONDS", 0.2)
+    release = threading.Event()
+    real_map = ingest.map_page
+
+    def stuck_on_page_2(page, *, prefix):
+        if page.token == "page3":  # page 2 of 3
+            release.wait(30)
+        return real_map(page, prefix=prefix)
+
+    monkeypatch.setattr(ingest, "map_page", stuck_on_page_2)
+    started = time.monotonic()
+    run = factories.harvest(source, full=True, sleeps=sleeps)
+    release.set()
+    assert time.monotonic() - started < 10
+    assert (run.status, run.pages, run.resumption_token) == (Status.FAILED, 1, "page2")
+    assert run.errors[-1]["code"] == "page_timeout"
+    assert run.errors[-1]["message"].startswith("page 2 was not fetched, parsed and mapped")
+    monkeypatch.setattr(ingest, "map_page", real_map)
+    run = factories.harvest(source, full=True, sleeps=sleeps)  # resumes the failed run
+    assert (run.status, run.records_new, run.pages) == (Status.SUCCEEDED, 58, 3)
+
+
+def test_the_longest_request_counts_every_attempt_and_wait():
+    policy = oai.HttpPolicy(connect_timeout=10, read_timeout=120, attempts=5, max_wait=600)
+    # Five attempts of a connection and a response at its deadline, four waits at their cap.
+    assert policy.longest_request() == 5 * (10 + 120 * oai.DEADLINE_FACTOR) + 4 * 600
