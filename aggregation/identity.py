@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from aggregation import workplan
+from aggregation import pgcopy, workplan
 from aggregation.dedup import DedupRecord, block_keys, check_cohesion, compare, from_product
 from aggregation.dedup import sort_key as dedup_sort_key
 from aggregation.dedup.cluster import connected_components
@@ -199,7 +199,7 @@ def _match_batch(ids: list[int], report: DedupReport) -> None:
         keys[pk] = {key_hash(k) for k in block_keys(record)}
         sorts[pk] = dedup_sort_key(record)
         rows.extend(BlockKey(raw_id=pk, key=k, sort_key=sorts[pk]) for k in keys[pk])
-    BlockKey.objects.bulk_create(rows, batch_size=5000)
+    _insert_new(BlockKey, rows)
     candidates = _candidates(keys, sorts)
     others = dict(_dedup_records({c for cs in candidates.values() for c in cs} - set(live)))
     matches: list[Match] = []
@@ -220,7 +220,17 @@ def _match_batch(ids: list[int], report: DedupReport) -> None:
                     Match(a_id=pair[0], b_id=pair[1], rule=decision.rule, scores=decision.scores)
                 )
     Match.objects.filter(Q(a_id__in=ids) | Q(b_id__in=ids), curator=False).delete()
-    Match.objects.bulk_create(matches, batch_size=5000, ignore_conflicts=True)
+    if connection.vendor == "postgresql":
+        # COPY cannot skip a pair that is already there, as ``ignore_conflicts`` does: the
+        # pairs left after the delete (curators' decisions, which outlive runs) are skipped
+        # here instead. ``matches`` holds each pair once (``seen``).
+        if matches:
+            kept = set(
+                Match.objects.filter(Q(a_id__in=ids) | Q(b_id__in=ids)).values_list("a_id", "b_id")
+            )
+            pgcopy.insert(Match, [m for m in matches if (m.a_id, m.b_id) not in kept], set_pk=False)
+    else:
+        Match.objects.bulk_create(matches, batch_size=5000, ignore_conflicts=True)
     report.matches += len(matches)
     now = timezone.now()
     existing = set(Membership.objects.filter(raw_id__in=ids).values_list("raw_id", flat=True))
@@ -241,7 +251,17 @@ def _match_batch(ids: list[int], report: DedupReport) -> None:
         ["content_hash", "deleted", "live", "pending", "carried_ark_id", "updated_at"],
         batch_size=1000,
     )
-    Membership.objects.bulk_create([m for m in memberships if m.raw_id not in existing])
+    _insert_new(Membership, [m for m in memberships if m.raw_id not in existing])
+
+
+def _insert_new(model: type[BlockKey | Membership], rows: list[Any]) -> None:
+    """Rows that cannot exist yet (the batch's own, deleted or looked for just before, under the
+    dedup lock). On PostgreSQL they go through binary COPY: ``bulk_create`` renders every value
+    into the SQL text in Python, a noticeable share of a first run, where every record is new."""
+    if connection.vendor == "postgresql":
+        pgcopy.insert(model, rows, set_pk=False)
+    else:
+        model.objects.bulk_create(rows, batch_size=5000)
 
 
 def _dedup_records(ids: Iterable[int]) -> Iterator[tuple[int, DedupRecord]]:
@@ -716,21 +736,27 @@ def _mint_works(
         ]
         arks = ark_services.mint_each(shoulder=shoulder, actor=actor, items=items)
         now = timezone.now()
-        new = Work.objects.bulk_create(
-            [
-                Work(
-                    ark_id=a.pk,
-                    title=d["work"]["title"],
-                    kind=d["work"]["kind"],
-                    year=d["work"]["year"],
-                    summary=d["work"]["summary"],
-                    instances=d["work"]["instances"],
-                    created_at=now,
-                    updated_at=now,
-                )
-                for a, d in zip(arks, described, strict=True)
-            ]
-        )
+        new = [
+            Work(
+                ark_id=a.pk,
+                title=d["work"]["title"],
+                kind=d["work"]["kind"],
+                year=d["work"]["year"],
+                summary=d["work"]["summary"],
+                instances=d["work"]["instances"],
+                created_at=now,
+                updated_at=now,
+            )
+            for a, d in zip(arks, described, strict=True)
+        ]
+        if connection.vendor == "postgresql":
+            # Each ARK was minted just now, so no Work has it yet: the rows are new, and their
+            # summaries and instances (a few kilobytes of JSON each) go through COPY.
+            pgcopy.insert(Work, new)
+            for work in new:  # saved, as bulk_create would leave them
+                work._state.adding, work._state.db = False, connection.alias
+        else:
+            Work.objects.bulk_create(new)
         for index, work, ark in zip(part, new, arks, strict=True):
             work.ark = ark
             made[index] = work

@@ -159,13 +159,16 @@ class _Inserts:
 def insert(model: type[models.Model], rows: Sequence[Any], *, set_pk: bool = True) -> None:
     """Insert ``rows``, which must all be new (a row that exists makes the statement fail, and
     with it the caller's transaction), into ``model``'s table, and set their ``pk`` (from the
-    sequence or identity behind it) unless ``set_pk`` is false; rows as for ``upsert``."""
+    sequence or identity behind it) unless ``set_pk`` is false; rows as for ``upsert``. A
+    primary key the database does not draw (a one-to-one link that is the primary key) is the
+    row's own, and is written as it is whatever ``set_pk`` says."""
     if not rows:
         return
-    sql = _inserts(model, set_pk)
+    drawn = isinstance(model._meta.pk, models.AutoField)
+    sql = _inserts(model, set_pk or not drawn)
     values, json_columns = sql.values, sql.json_columns
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if set_pk:  # one round trip more, for ids the caller writes elsewhere
+        if set_pk and drawn:  # one round trip more, for ids the caller writes elsewhere
             cursor.execute(_IDS, [sql.table, sql.pk_column, len(rows)])
             for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
                 row.pk = pk

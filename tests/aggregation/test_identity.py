@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from aggregation import identity
 from aggregation.errors import CurationRefused
-from aggregation.models import HeldGroup, Membership, RawRecord, Work
+from aggregation.models import HeldGroup, Match, Membership, RawRecord, Work
 from arks import services as ark_services
 from arks.models import Ark, ArkEvent, Naan
 from tests.aggregation.identity_support import PageSource, Rec, works_shoulder
@@ -234,6 +234,21 @@ def test_curators_merge_and_split_with_history(client, sources):
     assert "unmerge" in events(second.ark)
     identity.run_dedup(full=True)
     assert work_of(b, "x") == second and work_of(a, "1") == first
+
+
+def test_a_curators_match_on_a_pair_the_engine_also_matches_is_kept(sources):
+    a, b = sources
+    a.publish({"1": SOIL})
+    b.publish({"x": SOIL.but(url="https://repo-b.example/x")})
+    identity.run_dedup()
+    match = Match.objects.get()
+    Match.objects.filter(pk=match.pk).update(curator=True, rule="curator", actor="admin:eva")
+    # Matching both records again finds the same pair: the curator's row stays as it is.
+    assert identity.run_dedup(full=True).matches == 1
+    kept = Match.objects.get()
+    assert (kept.pk, kept.a_id, kept.b_id) == (match.pk, match.a_id, match.b_id)
+    assert (kept.curator, kept.rule, kept.actor) == (True, "curator", "admin:eva")
+    assert work_of(a, "1") == work_of(b, "x")
 
 
 def test_two_institutions_arks_are_never_merged_but_held(sources):
