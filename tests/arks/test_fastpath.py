@@ -4,6 +4,9 @@ everything else to Django."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import django.http.response
 import pytest
@@ -14,6 +17,7 @@ from django.db import close_old_connections
 from arks import fastpath, services, stats
 from arks.fastpath import FastResolver
 from tests import factories
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db
 TARGET = "https://repo.example.org/item/1"
@@ -227,3 +231,14 @@ def test_locations_the_view_would_encode_or_refuse_go_to_django(arks, monkeypatc
     status, _, _ = answered_alike(f"/{arks['public'].ark}/abcdef", fast_path=False)
     assert status == "400 Bad Request"
     assert sum(stats.pending().values()) == 4  # counted by the view, as it always was
+
+
+def test_a_worker_freezes_what_start_up_loaded_out_of_full_collections(tmp_path):
+    code = "import gc, pidsvc.wsgi; print(gc.get_freeze_count())"
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = {**base, "DEBUG": "true", "PIDSVC_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10_000  # Django and the apps, tens of thousands of objects
