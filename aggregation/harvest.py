@@ -99,7 +99,7 @@ class _Fetcher:
         self.client, self.run, self.waits, self.deadline = client, run, waits, deadline
         self.future: Future[_Fetched] | None = None
         self.asked_at = 0.0
-        # One thread for the whole run (its lxml parser and name dictionary stay warm), and a
+        # One thread for the whole run (its thread-local lxml parser is made once), and a
         # daemon: unlike a thread pool's worker it does not keep the process from exiting while
         # it waits on a slow server (Ctrl-C, a worker's shutdown).
         self.asked: queue.SimpleQueue[tuple[str, Future[_Fetched]] | None] = queue.SimpleQueue()
