@@ -261,7 +261,11 @@ def _write(plan: _Plan, *, run: HarvestRun) -> None:
     unparsed = [raw.pk for raw in plan.upserts if raw.oai_identifier not in plan.products]
     if unparsed:  # a stored product was parsed from XML that has now been replaced
         Record.objects.filter(raw_id__in=unparsed).delete()
-    for raws, write in ((plan.inserts, _insert), (plan.upserts, _upsert)):
+    # A product's id is never read back: new ones go in without drawing ids first.
+    for raws, write in (
+        (plan.inserts, functools.partial(_insert, set_pk=False)),
+        (plan.upserts, _upsert),
+    ):
         products = []
         for raw in raws:
             product = plan.products.get(raw.oai_identifier)
@@ -269,7 +273,7 @@ def _write(plan: _Plan, *, run: HarvestRun) -> None:
                 product.raw_id = raw.pk
                 products.append(product)
         if products:  # a new record's product is new too
-            write(Record, products, unique=["raw"], update=_RECORD_UPDATE, set_pk=False)
+            write(Record, products, unique=["raw"], update=_RECORD_UPDATE)
 
 
 def _insert(
@@ -295,7 +299,6 @@ def _upsert(
     *,
     unique: list[str],
     update: list[str],
-    set_pk: bool = True,  # the upsert sets them in any case
 ) -> None:
     """``INSERT … ON CONFLICT DO UPDATE`` of many rows (setting their pks): through COPY on
     PostgreSQL, ``bulk_create`` elsewhere."""

@@ -48,17 +48,16 @@ def ark_document(
         doc["inherited_suffix"] = suffix
         doc["requested"] = ark.ark + suffix
     doc["support"] = support_document(shown.shoulder)
-    if survivor.pk == ark.pk:
-        events = selectors.ark_history(shown)[:50]
-        doc["history"] = [
-            {"at": e.at.isoformat(), "action": e.get_action_display()} for e in events
-        ]
-    else:  # the merged ARK's own story too, its merge included
-        events = selectors.ark_history(shown, ark)[:50]
-        doc["history"] = [
-            {"at": e.at.isoformat(), "action": e.get_action_display(), "ark": e.ark.ark}
-            for e in events
-        ]
+    merged = survivor.pk != ark.pk  # then the merged ARK's own story too, its merge included
+    events = selectors.ark_history(shown, *([ark] if merged else []))[:50]
+    doc["history"] = [
+        {
+            "at": e.at.isoformat(),
+            "action": e.get_action_display(),
+            **({"ark": e.ark.ark} if merged else {}),
+        }
+        for e in events
+    ]
     if totals is not None:  # counted for the ARK requested (or the ancestor that answered)
         doc["resolutions"] = totals.get(ark.pk, 0)
         doc["statistics"] = f"{settings.PIDSVC_PUBLIC_URL}stats/{ark.ark}"
