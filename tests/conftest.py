@@ -13,6 +13,8 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from tests import support
+
 # The live service (gunicorn on the test database) for every test directory that talks HTTP.
 pytest_plugins = ("tests.live",)
 
@@ -32,17 +34,16 @@ def _check_database() -> None:
         pytest.exit(f"PostgreSQL is required but DATABASE_URL selects {engine}", returncode=3)
 
 
-def _check_broker() -> None:
+def _check_broker(url: str, variable: str) -> None:
     from kombu import Connection
 
-    url = settings.CELERY_BROKER_URL
-    if url.startswith(("filesystem://", "memory://")):
-        pytest.exit(f"a broker server is required but CELERY_BROKER_URL is {url}", returncode=3)
+    if not url or url.startswith(("filesystem://", "memory://")):
+        pytest.exit(f"a broker server is required but {variable} is {url!r}", returncode=3)
     try:
         with Connection(url, connect_timeout=5) as conn:
             conn.ensure_connection(max_retries=1)
     except Exception as exc:
-        pytest.exit(f"the broker at {url} is unreachable: {exc}", returncode=3)
+        pytest.exit(f"the broker at {url} ({variable}) is unreachable: {exc}", returncode=3)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -50,7 +51,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if "postgresql" in needed:
         _check_database()
     if "broker" in needed:
-        _check_broker()
+        _check_broker(settings.CELERY_BROKER_URL, "CELERY_BROKER_URL")
+    if "rabbitmq" in needed:
+        _check_broker(support.rabbitmq_url(), "PIDSVC_RABBITMQ_URL")
 
 
 @pytest.fixture

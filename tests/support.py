@@ -41,6 +41,11 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def rabbitmq_url() -> str:
+    """The RabbitMQ broker the worker tests also run over (``PIDSVC_RABBITMQ_URL``; CI sets it)."""
+    return os.environ.get("PIDSVC_RABBITMQ_URL", "")
+
+
 def manage(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), *args]
 
