@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "arks",
     "aggregation",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -268,3 +269,8 @@ PIDSVC_HARVEST_MIN_LISTED_PERCENT = env_int("PIDSVC_HARVEST_MIN_LISTED_PERCENT",
 PIDSVC_WORKS_SHOULDER = env_str("PIDSVC_WORKS_SHOULDER", "ark:99999/w3")
 # Records matched, and records given their Works, per transaction.
 PIDSVC_DEDUP_BATCH = env_int("PIDSVC_DEDUP_BATCH", 2000, minimum=1)
+
+# --- Operating it (ops) -------------------------------------------------------------------------
+
+# Seconds each readiness check (database, broker, cache) of /health/ready may take.
+PIDSVC_HEALTH_TIMEOUT = env_int("PIDSVC_HEALTH_TIMEOUT", 3, minimum=1)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from arks import views
+from ops import views as ops
 
 admin.site.site_header = "pidsvc administration"
 admin.site.site_title = "pidsvc"
@@ -17,4 +18,7 @@ urlpatterns = [
     path("", include("arks.api.urls")),  # /api/v1/…, /api/schema/, /api/docs/
     path("", include("aggregation.api.urls")),  # /api/v1/works…
     path("admin/", admin.site.urls),
+    # Operating it: health for load balancers, metrics, files for crawlers and browsers.
+    path("health", ops.live, name="health"),
+    path("health/ready", ops.ready, name="health-ready"),
 ]
