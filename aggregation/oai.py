@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import Final, Protocol
 
 import requests
+import urllib3
 from lxml import etree
 from requests.exceptions import ChunkedEncodingError
 from sickle import OAIResponse, Sickle
 from sickle.models import Identify
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 from aggregation import xmlsafe
 from aggregation.errors import (
@@ -63,9 +65,6 @@ SECONDS: Final = "YYYY-MM-DDThh:mm:ssZ"
 # 500, 502 and 504 for the same reasons).
 RETRY_STATUSES: Final = frozenset({429, *range(500, 600)})
 CHUNK_BYTES: Final = 256 * 1024
-# A whole response must arrive within this many read timeouts (the read timeout alone bounds
-# only the wait for each chunk).
-DEADLINE_FACTOR: Final = 5
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,11 @@ class HttpPolicy:
 
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    # The whole response (sending the request, the headers, every chunk of the body) must
+    # arrive within this: the read timeout alone bounds only each wait for data, so a server
+    # that sends a byte every few seconds would otherwise hold the request for ever. It is
+    # checked whenever data arrives, so a response may overrun it by one read timeout at most.
+    response_deadline: float = 600.0
     attempts: int = 5
     backoff: float = 5.0  # the first wait; doubled at each further attempt
     max_wait: float = 600.0  # cap on any one wait, Retry-After included
@@ -82,7 +86,7 @@ class HttpPolicy:
     def longest_request(self) -> float:
         """The longest a request can take with every attempt at its time limits and every wait
         between attempts at its longest (seconds)."""
-        attempt = self.connect_timeout + self.read_timeout * DEADLINE_FACTOR
+        attempt = self.connect_timeout + self.response_deadline + self.read_timeout
         return self.attempts * attempt + (self.attempts - 1) * self.max_wait
 
 
@@ -386,6 +390,7 @@ class HttpClient(Sickle):
     def _request(self, params: dict[str, str]) -> requests.Response:
         """Send the request and read the body, within the size limit and a deadline: a server
         that streams without end, or trickles a byte at a time, must not hold the run."""
+        deadline = time.monotonic() + self.policy.response_deadline
         if self.http_method == "GET":
             response = self.session.get(self.endpoint, params=params, stream=True,
                                         **self.request_args)  # fmt: skip
@@ -393,7 +398,7 @@ class HttpClient(Sickle):
             response = self.session.post(self.endpoint, data=params, stream=True,
                                          **self.request_args)  # fmt: skip
         with response:
-            response._content = _read_body(response, self.policy)
+            response._content = _read_body(response, deadline, self.policy.response_deadline)
         return response
 
     def _give_up(
@@ -433,10 +438,11 @@ class HttpClient(Sickle):
         return parse_page(response.xml, url=response.http_response.url, empty=response.no_records)
 
 
-def _read_body(response: requests.Response, policy: HttpPolicy) -> bytes:
-    deadline = time.monotonic() + policy.read_timeout * DEADLINE_FACTOR
+def _read_body(response: requests.Response, deadline: float, allowed: float) -> bytes:
+    """The body, read as it arrives (``read1``: whatever the socket has, not a full chunk, so
+    the deadline is checked however slowly the data comes), decoded, within the size limit."""
     chunks, size = [], 0
-    for chunk in response.iter_content(CHUNK_BYTES):
+    for chunk in _arriving(response):
         size += len(chunk)
         if size > xmlsafe.MAX_BYTES:
             raise MalformedPage(
@@ -445,10 +451,26 @@ def _read_body(response: requests.Response, policy: HttpPolicy) -> bytes:
             )
         if time.monotonic() > deadline:
             raise requests.Timeout(
-                f"the response took longer than {policy.read_timeout * DEADLINE_FACTOR:.0f} s"
+                f"the response took longer than {allowed:.0f} s "
+                f"(PIDSVC_HARVEST_RESPONSE_DEADLINE); {size:,} bytes had arrived"
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body's data as each read returns it, urllib3's errors raised as requests' (as
+    ``iter_content`` does; it reads whole chunks, waiting for each to fill)."""
+    raw = response.raw
+    try:
+        while chunk := raw.read1(CHUNK_BYTES, decode_content=True):
+            yield chunk
+    except ReadTimeoutError as exc:
+        raise requests.ReadTimeout(exc) from exc
+    except (ProtocolError, DecodeError) as exc:
+        raise ChunkedEncodingError(exc) from exc
+    except (SSLError, urllib3.exceptions.HTTPError) as exc:
+        raise requests.ConnectionError(exc) from exc
 
 
 # --- from a folder (offline ingest) -------------------------------------------------------------

@@ -51,6 +51,7 @@ def http_policy() -> oai.HttpPolicy:
     return oai.HttpPolicy(
         connect_timeout=settings.PIDSVC_HARVEST_CONNECT_TIMEOUT,
         read_timeout=settings.PIDSVC_HARVEST_READ_TIMEOUT,
+        response_deadline=settings.PIDSVC_HARVEST_RESPONSE_DEADLINE,
         attempts=settings.PIDSVC_HARVEST_ATTEMPTS,
         backoff=settings.PIDSVC_HARVEST_BACKOFF_SECONDS,
         max_wait=settings.PIDSVC_HARVEST_MAX_WAIT_SECONDS,

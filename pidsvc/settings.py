@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
 # 429 and 5xx, the first backoff (doubled per attempt) and the cap on any wait (Retry-After too).
 PIDSVC_HARVEST_CONNECT_TIMEOUT = env_int("PIDSVC_HARVEST_CONNECT_TIMEOUT", 10, minimum=1)
 PIDSVC_HARVEST_READ_TIMEOUT = env_int("PIDSVC_HARVEST_READ_TIMEOUT", 120, minimum=1)
+# The whole of one response (request, headers and body) must arrive within this many seconds:
+# a server that trickles a byte at a time never trips the read timeout.
+PIDSVC_HARVEST_RESPONSE_DEADLINE = env_int("PIDSVC_HARVEST_RESPONSE_DEADLINE", 600, minimum=1)
 PIDSVC_HARVEST_ATTEMPTS = env_int("PIDSVC_HARVEST_ATTEMPTS", 5, minimum=1)
 PIDSVC_HARVEST_BACKOFF_SECONDS = env_int("PIDSVC_HARVEST_BACKOFF_SECONDS", 5)
 PIDSVC_HARVEST_MAX_WAIT_SECONDS = env_int("PIDSVC_HARVEST_MAX_WAIT_SECONDS", 600)

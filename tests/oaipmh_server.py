@@ -47,6 +47,8 @@ class Reply:
     delay: float = 0.0  # seconds before answering
     drop: bool = False  # close the connection without a word
     cut: int | None = None  # send only this many bytes of the body, then close
+    trickle: float = 0.0  # seconds between pieces of the body (a server that trickles)
+    trickle_bytes: int = 1  # bytes per piece
 
 
 @dataclass
@@ -67,7 +69,10 @@ class OaiServer:
     def __init__(self) -> None:
         self.routes: list[_Route] = []
         self.requests: list[dict[str, str]] = []
+        # Bytes of each trickled body sent before the client hung up (or all of it).
+        self.trickled: list[int] = []
         self._lock = threading.Lock()
+        self._trickle_ended = threading.Condition(self._lock)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -106,6 +111,13 @@ class OaiServer:
                 return Reply(b"no route for this request", status=404, content_type="text/plain")
             return max(reversed(routes), key=lambda r: len(r.match)).next_reply()
 
+    def trickles_ended(self, count: int, *, timeout: float = 30) -> list[int]:
+        """``trickled`` once ``count`` trickled bodies have ended (the server notices that the
+        client hung up at its next write)."""
+        with self._trickle_ended:
+            self._trickle_ended.wait_for(lambda: len(self.trickled) >= count, timeout=timeout)
+            return list(self.trickled)
+
     def asked(self, **match: str) -> list[dict[str, str]]:
         return [p for p in self.requests if match.items() <= p.items()]
 
@@ -139,7 +151,24 @@ def _handler_for(server: OaiServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(reply.body[: reply.cut])
                 self.close_connection = True
                 return
+            if reply.trickle:
+                self._trickle(reply)
+                return
             self.wfile.write(reply.body)
+
+        def _trickle(self, reply: Reply) -> None:
+            sent, body, step = 0, reply.body, reply.trickle_bytes
+            try:
+                while sent < len(body):
+                    self.wfile.write(body[sent : sent + step])
+                    self.wfile.flush()
+                    sent += len(body[sent : sent + step])
+                    time.sleep(reply.trickle)
+            except OSError:  # the client gave up and closed the connection
+                self.close_connection = True
+            with server._trickle_ended:
+                server.trickled.append(sent)
+                server._trickle_ended.notify_all()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -287,6 +287,24 @@ def test_a_transient_failure_is_queued_again_for_the_task_to_retry(oai_server, s
     assert (run.status, run.resumption_token, run.pages) == (Status.QUEUED, "page3", 2)
 
 
+def test_a_trickling_page_ends_each_attempt_at_its_deadline_and_is_retried_later(
+    oai_server, sleeps, quick_http
+):
+    quick_http.PIDSVC_HARVEST_RESPONSE_DEADLINE = 1
+    pages = factories.dspace_server(oai_server)
+    oai_server.route([Reply(pages[1], trickle=0.05, trickle_bytes=100)] * 3 + [Reply(pages[1])],
+                     verb="ListRecords", resumptionToken="page2")  # fmt: skip
+    run = services.start_run(source=factories.source(oai_server.url), full=True, actor="test")
+    with pytest.raises(TransientHarvestError, match="took longer than 1 s"):
+        services.run_harvest(run_id=run.pk, sleep=sleeps, final_attempt=False)
+    run.refresh_from_db()
+    assert (run.status, run.pages, run.resumption_token) == (Status.QUEUED, 1, "page2")
+    assert "PIDSVC_HARVEST_RESPONSE_DEADLINE" in run.errors[-1]["message"]
+    assert all(sent < len(pages[1]) for sent in oai_server.trickles_ended(3))
+    run = services.run_harvest(run_id=run.pk, sleep=sleeps)  # the task's retry
+    assert (run.status, run.records_new, run.pages) == (Status.SUCCEEDED, 58, 3)
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -537,5 +555,6 @@ def test_a_page_stuck_beyond_any_server_s_limits_stops_the_run(oai_server, sleep
 
 def test_the_longest_request_counts_every_attempt_and_wait():
     policy = oai.HttpPolicy(connect_timeout=10, read_timeout=120, attempts=5, max_wait=600)
-    # Five attempts of a connection and a response at its deadline, four waits at their cap.
-    assert policy.longest_request() == 5 * (10 + 120 * oai.DEADLINE_FACTOR) + 4 * 600
+    # Five attempts of a connection and a response at its deadline (overrun by one read timeout
+    # at most), four waits at their cap.
+    assert policy.longest_request() == 5 * (10 + 600 + 120) + 4 * 600

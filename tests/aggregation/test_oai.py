@@ -218,12 +218,26 @@ def test_an_endless_response_is_refused(oai_server, sleeps, monkeypatch):
         list_first(client(oai_server, sleeps))
 
 
-def test_a_response_that_trickles_past_its_deadline_is_retried(oai_server, sleeps, monkeypatch):
-    monkeypatch.setattr("aggregation.oai.DEADLINE_FACTOR", 0)  # every response is too slow
-    oai_server.route(Reply(fixture(DSPACE_58)))
-    with pytest.raises(TransientHarvestError, match="took longer than"):
-        list_first(client(oai_server, sleeps))
+def test_a_response_that_trickles_past_its_deadline_is_cut_off_and_retried(oai_server, sleeps):
+    # 200 bytes every 50 ms: each read returns well within the read timeout, but the whole
+    # page would take about 25 s; each attempt is cut off at its 1 s deadline.
+    body = fixture(DSPACE_58)
+    oai_server.route(Reply(body, trickle=0.05, trickle_bytes=200))
+    policy = HttpPolicy(connect_timeout=2, read_timeout=1, response_deadline=1, attempts=3,
+                        backoff=2, max_wait=120)  # fmt: skip
+    with pytest.raises(TransientHarvestError, match=r"took longer than 1 s .* 3 attempts"):
+        list_first(client(oai_server, sleeps, policy))
     assert sleeps.calls == [2, 4]
+    trickled = oai_server.trickles_ended(3)
+    assert len(trickled) == 3 and all(0 < sent < len(body) for sent in trickled), trickled
+
+
+def test_a_response_that_trickles_within_its_deadline_is_read_whole(oai_server, sleeps):
+    records = records_of(fixture(DSPACE_58))[:3]
+    oai_server.route(Reply(page_with(fixture(DSPACE_58), records), trickle=0.001,
+                           trickle_bytes=512))  # fmt: skip
+    assert len(list_first(client(oai_server, sleeps)).records) == 3
+    assert sleeps.calls == []
 
 
 def test_a_refused_connection_is_transient(sleeps):
