@@ -728,12 +728,8 @@ def _mint_works(
         described = [
             _describe([views[r] for r in sorted(groups[i].records) if r in views]) for i in part
         ]
-        items = [
-            ark_services.ArkData(
-                **d["ark"], state=State.PUBLIC if d["ark"]["target"] else State.RESERVED
-            )
-            for d in described
-        ]
+        # No state given: public at the best instance's URL, reserved while there is none.
+        items = [ark_services.ArkData(**d["ark"]) for d in described]
         arks = ark_services.mint_each(shoulder=shoulder, actor=actor, items=items)
         now = timezone.now()
         new = [

@@ -59,7 +59,7 @@ class ArkData:
     """What an ARK is bound to: its target, state and metadata (ERC kernel plus more)."""
 
     target: str = ""
-    state: str = State.RESERVED
+    state: str | None = None  # None: public with a target, else reserved (``initial_state``)
     who: str = ""
     what: str = ""
     when: str = ""
@@ -71,11 +71,21 @@ class ArkData:
         for name in ERC_FIELDS:
             validate_erc(name, getattr(self, name))
         validate_metadata(self.metadata)
-        if self.state not in (State.RESERVED, State.PUBLIC):
+        state = initial_state(target) if self.state is None else self.state
+        if state not in (State.RESERVED, State.PUBLIC):
             raise InvalidStateChange("a new ARK is either reserved or public", field="state")
-        if self.state == State.PUBLIC and not target:
+        if state == State.PUBLIC and not target:
             raise InvalidStateChange("a public ARK needs a target", field="target")
-        return ArkData(**{**self.__dict__, "target": target})
+        return ArkData(**{**self.__dict__, "target": target, "state": state})
+
+
+def initial_state(target: str) -> str:
+    """The state of a new ARK minted without one: public when it has a target, else reserved.
+
+    EZID's rule ("Identifier status": a new identifier is public unless the request says
+    reserved), and what someone who gives a target means: that the ARK should lead there.
+    """
+    return State.PUBLIC if target.strip() else State.RESERVED
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from arks.models import Shoulder
 def mint_arks(shoulder_id: int, count: int, actor: str, target: str = "") -> list[str]:
     """Mint ``count`` ARKs in the background (large scripted mints); returns the ARKs."""
     shoulder = Shoulder.objects.select_related("naan").get(pk=shoulder_id)
-    state = services.State.PUBLIC if target else services.State.RESERVED
-    data = services.ArkData(target=target, state=state)
+    data = services.ArkData(target=target)  # public with a target, else reserved
     return [
         ark.ark for ark in services.mint(shoulder=shoulder, actor=actor, data=data, count=count)
     ]

@@ -183,12 +183,16 @@ def split_metadata(value: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any
     return erc, {k: v for k, v in value.items() if k not in ERC_FIELDS}
 
 
-def ark_data(*, target: str, state: str, metadata: Any) -> services.ArkData:
+def ark_data(*, target: str, state: str | None, metadata: Any) -> services.ArkData:
     erc, rest = metadata if metadata is not None else ({}, {})
     return services.ArkData(target=target, state=state, metadata=rest, **erc)
 
 
 ITEM_FIELDS: Final = frozenset({"target", "state", "metadata"})
+STATE_HELP: Final = (
+    "reserved (not resolvable yet) or public (needs a target); left out, public when a target "
+    "is given, else reserved."
+)
 PUBLIC_NEEDS_TARGET: Final = "a public ARK needs a target"
 
 
@@ -212,8 +216,8 @@ def bulk_item(item: Any) -> services.ArkData:
     target = item.get("target", "")
     if not isinstance(target, str) or _UNSTORABLE.search(target):
         raise InvalidInput("must be text (an absolute http or https URL)", field="target")
-    state = item.get("state", Ark.State.RESERVED.value)
-    if state not in NEW_STATES:
+    state = item.get("state")
+    if state is not None and state not in NEW_STATES:
         raise InvalidInput(f"must be one of: {', '.join(NEW_STATES)}", field="state")
     metadata = item.get("metadata", {})
     problem = metadata_problem(metadata)
@@ -221,6 +225,7 @@ def bulk_item(item: Any) -> services.ArkData:
         where, message = problem
         raise InvalidInput(message, field=f"metadata.{where}" if where else "metadata")
     target = services.validate_target(target)  # raises InvalidTarget naming "target"
+    state = services.initial_state(target) if state is None else state
     if state == Ark.State.PUBLIC and not target:
         raise InvalidInput(PUBLIC_NEEDS_TARGET, field="target")
     # Everything ArkData.validated() checks is checked by now, naming the field; the service
@@ -237,7 +242,11 @@ def bulk_item(item: Any) -> services.ArkData:
             "type": "object",
             "properties": {
                 "target": {"type": "string", "maxLength": services.MAX_TARGET_LENGTH},
-                "state": {"type": "string", "enum": list(NEW_STATES)},
+                "state": {
+                    "type": "string",
+                    "enum": list(NEW_STATES),
+                    "description": STATE_HELP,
+                },
                 "metadata": metadata_schema(),
             },
             "additionalProperties": False,
@@ -306,11 +315,7 @@ class MintIn(StrictSerializer):
 
     shoulder = _shoulder()
     target = _target(required=False, default="")
-    state = StateField(
-        choices=NEW_STATES,
-        default=Ark.State.RESERVED.value,
-        help_text="reserved (not resolvable yet) or public (needs a target).",
-    )
+    state = StateField(choices=NEW_STATES, required=False, help_text=STATE_HELP)
     metadata = MetadataField(required=False, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -318,7 +323,8 @@ class MintIn(StrictSerializer):
         return attrs
 
     def ark_data(self) -> services.ArkData:
-        return ark_data(**{k: self.validated_data[k] for k in ("target", "state", "metadata")})
+        data = self.validated_data
+        return ark_data(target=data["target"], state=data.get("state"), metadata=data["metadata"])
 
 
 class BulkIn(StrictSerializer):
@@ -334,7 +340,7 @@ class BulkIn(StrictSerializer):
     )
     items = ItemsField(required=False, help_text="One ARK per item, each with its own data.")
     target = _target(required=False)
-    state = StateField(choices=NEW_STATES, required=False)
+    state = StateField(choices=NEW_STATES, required=False, help_text=STATE_HELP)
     metadata = MetadataField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -352,7 +358,7 @@ class BulkIn(StrictSerializer):
         data = self.validated_data
         return ark_data(
             target=data.get("target", ""),
-            state=data.get("state", Ark.State.RESERVED.value),
+            state=data.get("state"),
             metadata=data.get("metadata"),
         )
 
@@ -363,7 +369,7 @@ class BulkCountIn(StrictSerializer):
     shoulder = _shoulder()
     count = WholeNumberField(min_value=1, max_value=services.MAX_BATCH)
     target = _target(required=False)
-    state = StateField(choices=NEW_STATES, required=False)
+    state = StateField(choices=NEW_STATES, required=False, help_text=STATE_HELP)
     metadata = MetadataField(required=False)
 
 

@@ -80,6 +80,8 @@ def test_mint_prints_one_ark_per_line_and_binds_the_target():
         ark = Ark.objects.get(ark=line)
         assert (ark.state, ark.target) == ("public", "https://e.org/x")
         assert template.matches(line.removeprefix("ark:99999/"), naan="99999")
+    (reserved,) = run("mint", "ark:99999/fk4").split()
+    assert Ark.objects.get(ark=reserved).state == "reserved"
     with pytest.raises(CommandError, match="no shoulder"):
         run("mint", "ark:99999/zz9")
 

@@ -22,8 +22,8 @@ class Command(ServiceCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         shoulder = selectors.find_shoulder(opts["shoulder"])
-        state = opts["state"] or (Ark.State.PUBLIC if opts["target"] else Ark.State.RESERVED)
-        data = services.ArkData(target=opts["target"], state=state, what=opts["what"])
+        # No --state: the service's rule (public with a target, else reserved).
+        data = services.ArkData(target=opts["target"], state=opts["state"], what=opts["what"])
         remaining = opts["count"]
         while remaining > 0:  # batches keep each transaction and its memory bounded
             batch = min(remaining, services.MAX_BATCH)

@@ -44,6 +44,23 @@ def test_items_mint_one_ark_each_in_order(world):
     assert (arks[-1].state, arks[-1].target) == ("reserved", "")
 
 
+def test_without_a_state_bulk_arks_with_a_target_are_public_and_others_reserved(world):
+    shared = bulk(world.a, count=3, target="https://example.org/batch")
+    assert shared.status == 201, shared.body
+    names = [a["ark"] for a in shared.body["arks"]]
+    assert set(Ark.objects.filter(key__in=names).values_list("state", flat=True)) == {"public"}
+    items = [
+        {"target": "https://example.org/1"},
+        {},
+        {"target": "https://e.org/2", "state": "reserved"},
+    ]
+    answer = bulk(world.a, items=items)
+    assert answer.status == 201, answer.body
+    states = [Ark.objects.get(key=a["ark"]).state for a in answer.body["arks"]]
+    assert states == ["public", "reserved", "reserved"]
+    assert bulk(world.a, count=2).status == 201  # no target: reserved, as before
+
+
 def test_ten_thousand_at_once(world):
     answer = bulk(world.a, count=10_000)
     assert answer.status == 201

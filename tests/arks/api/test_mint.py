@@ -51,6 +51,15 @@ def test_a_minted_public_ark_resolves(world, client):
     assert response["Location"] == "https://example.org/paper"
 
 
+def test_a_target_without_a_state_makes_a_public_ark_as_ezid_does(world, client):
+    answer = world.a.api.mint(target="https://example.org/paper")
+    assert answer.status == 201, answer.body
+    assert answer.body["state"] == "public"
+    assert client.get(f"/{answer.body['ark']}")["Location"] == "https://example.org/paper"
+    kept = world.a.api.mint(target="https://example.org/draft", state="reserved").body
+    assert (kept["state"], kept["target"]) == ("reserved", "https://example.org/draft")
+
+
 def test_defaults_are_a_reserved_ark_without_target_or_metadata(world, client):
     answer = world.a.api.mint()
     assert answer.status == 201
