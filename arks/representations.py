@@ -120,12 +120,12 @@ def anvl(sections: list[tuple[str, dict[str, Any]]]) -> str:
             if value in ("", None, [], {}):
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            lines.append(f"{label}: {_anvl_escape(text)}")
+            lines.append(f"{label}: {anvl_escape(text)}")
         lines.append("")
     return "\n".join(lines)
 
 
-def _anvl_escape(text: str) -> str:
+def anvl_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
 
 

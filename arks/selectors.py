@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -476,6 +477,26 @@ def arks_for(
     if updated_since is not None:
         arks = arks.filter(updated_at__gte=updated_since)
     return arks.select_related("shoulder__naan", "owner", "merged_into").order_by("-id")
+
+
+EXPORT_PAGE = 2000
+
+
+def each_ark(arks: QuerySet[Ark], *, page: int | None = None) -> Iterator[Ark]:
+    """Every ARK of ``arks``, oldest first, read ``page`` at a time by keyset (``id > last``).
+
+    Each page is one indexed query, so memory stays at one page however many ARKs there are,
+    and no cursor stays open on the server between pages while a slow client reads.
+    """
+    page = page or EXPORT_PAGE
+    arks = arks.order_by("pk")
+    last = 0
+    while True:
+        batch = list(arks.filter(pk__gt=last)[:page])
+        yield from batch
+        if len(batch) < page:
+            return
+        last = batch[-1].pk
 
 
 def state_counts(shoulders: list[Shoulder]) -> dict[int, dict[str, int]]:

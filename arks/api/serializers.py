@@ -408,14 +408,27 @@ class WithdrawIn(StrictSerializer):
     )
 
 
-class ArkListQuery(StrictSerializer):
+class ArkFilterQuery(StrictSerializer):
+    """What the list and the export narrow the ARKs a key may read to."""
+
     shoulder = TextField(required=False, max_length=MAX_SHOULDER_LENGTH)
     state = StateField(choices=tuple(Ark.State.values), required=False)
     updated_since = TimestampField(
         required=False, help_text="Only ARKs changed at or after this time (RFC 3339)."
     )
+
+
+class ArkListQuery(ArkFilterQuery):
     page_size = QueryIntegerField(min_value=1, max_value=1000, required=False)
     cursor = TextField(required=False, max_length=1000, help_text="From next or previous.")
+
+
+class ArkExportQuery(ArkFilterQuery):
+    format = StateField(
+        choices=("anvl", "csv", "jsonl"),
+        required=False,
+        help_text="anvl (ERC records, as EZID's batch download), csv or jsonl (the default).",
+    )
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ app_name = "api"
 urlpatterns = [
     path("api/v1/arks", views.ArkCollection.as_view(), name="arks"),
     path("api/v1/arks/bulk", views.ArkBulk.as_view(), name="bulk"),
+    path("api/v1/arks/export", views.ArkExport.as_view(), name="export"),
     path("api/v1/arks/<arkpath:ark>/history", views.ArkHistory.as_view(), name="history"),
     path("api/v1/arks/<arkpath:ark>", views.ArkDetail.as_view(), name="ark"),
     path("api/v1/shoulders", views.ShoulderList.as_view(), name="shoulders"),

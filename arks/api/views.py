@@ -6,17 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from arks import selectors, services
+from arks import export, selectors, services
 from arks.api import errors, idempotency
 from arks.api import serializers as io
 from arks.api.authentication import ApiClient, ApiKeyAuthentication
@@ -31,6 +40,7 @@ from arks.api.schema import (
     error_responses,
 )
 from arks.api.throttling import KeyRateThrottle
+from arks.models import Ark, Organization
 
 
 class AsciiJSONRenderer(JSONRenderer):
@@ -69,6 +79,19 @@ def ark_location(body: dict[str, Any]) -> str:
     return reverse("api:ark", kwargs={"ark": body["ark"]})
 
 
+def filtered_arks(org: Organization, query: dict[str, Any]) -> QuerySet[Ark]:
+    """The ARKs ``org`` may read, narrowed by the list's filters (``io.ArkFilterQuery``)."""
+    shoulder = None
+    if query.get("shoulder"):
+        shoulder = selectors.shoulder_for(organization=org, text=query["shoulder"])
+    return selectors.arks_for(
+        organization=org,
+        shoulder=shoulder,
+        state=query.get("state"),
+        updated_since=query.get("updated_since"),
+    )
+
+
 class ArkCollection(ApiView):
     @extend_schema(
         operation_id="arks_list",
@@ -80,16 +103,7 @@ class ArkCollection(ApiView):
     def get(self, request: Request) -> Response:
         # A plain dict: a QueryDict would make DRF skip empty values (``?state=``) as HTML forms do.
         query = validated(io.ArkListQuery, request.query_params.dict()).validated_data
-        org = self.client.organization
-        shoulder = None
-        if query.get("shoulder"):
-            shoulder = selectors.shoulder_for(organization=org, text=query["shoulder"])
-        arks = selectors.arks_for(
-            organization=org,
-            shoulder=shoulder,
-            state=query.get("state"),
-            updated_since=query.get("updated_since"),
-        )
+        arks = filtered_arks(self.client.organization, query)
         pages = ArkCursor()
         page = pages.paginate_queryset(arks, request, view=self)
         return Response({**pages.links(), "results": io.ArkOut(page, many=True).data})
@@ -114,6 +128,45 @@ class ArkCollection(ApiView):
 
         response = idempotency.answer(request, mint)
         response["Location"] = ark_location(response.data)
+        return response
+
+
+class FirstRenderer(DefaultContentNegotiation):
+    """Errors in JSON, whatever ``?format=`` says: here it names the export's format, not one
+    of DRF's renderers."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[Any], format_suffix: Any = None
+    ) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class ArkExport(ApiView):
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="arks_export",
+        summary="Export your ARKs",
+        description="Every ARK your key may read (narrowed by the list's filters), oldest "
+        "first, streamed as one file: anvl (an ERC record per ARK, blank-line separated, as "
+        "EZID's batch download), csv (a header row, one ARK a row, the ERC kernel in columns "
+        "and the rest of the metadata as JSON) or jsonl (one ARK a line, as this API shows it).",
+        parameters=[io.ArkExportQuery],
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="anvl"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv"),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="jsonl"),
+            **error_responses(*READ_ERRORS),
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        query = validated(io.ArkExportQuery, request.query_params.dict()).validated_data
+        arks = filtered_arks(self.client.organization, query)
+        fmt = export.FORMATS[query.get("format") or "jsonl"]
+        response = StreamingHttpResponse(
+            export.encoded(fmt.render(selectors.each_ark(arks))), content_type=fmt.media_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="arks.{fmt.extension}"'
         return response
 
 

@@ -11,6 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 OPERATIONS = {
     ("/api/v1/arks", "get"), ("/api/v1/arks", "post"), ("/api/v1/arks/bulk", "post"),
+    ("/api/v1/arks/export", "get"),
     ("/api/v1/arks/{ark}", "get"), ("/api/v1/arks/{ark}", "patch"),
     ("/api/v1/arks/{ark}", "delete"), ("/api/v1/arks/{ark}/history", "get"),
     ("/api/v1/shoulders", "get"), ("/api/v1/naans", "get"),
