@@ -483,17 +483,33 @@ EXPORT_PAGE = 2000
 
 
 def each_ark(arks: QuerySet[Ark], *, page: int | None = None) -> Iterator[Ark]:
-    """Every ARK of ``arks``, oldest first, read ``page`` at a time by keyset (``id > last``).
+    """Every ARK of ``arks``, oldest first, read ``page`` at a time by keyset (``id > last``),
+    with its owner, shoulder (and NAAN) and survivor.
 
     Each page is one indexed query, so memory stays at one page however many ARKs there are,
-    and no cursor stays open on the server between pages while a slow client reads.
+    and no cursor stays open on the server between pages while a slow client reads. Owners and
+    shoulders are few and shared by thousands of ARKs: they are read once each and attached,
+    rather than joined into every row and built again for each.
     """
     page = page or EXPORT_PAGE
-    arks = arks.order_by("pk")
+    arks = arks.select_related(None).select_related("merged_into").order_by("pk")
+    owners: dict[int, Organization] = {}
+    shoulders: dict[int, Shoulder] = {}
     last = 0
     while True:
         batch = list(arks.filter(pk__gt=last)[:page])
-        yield from batch
+        missing = {a.owner_id for a in batch} - owners.keys()
+        if missing:
+            owners.update(Organization.objects.in_bulk(missing))
+        missing = {a.shoulder_id for a in batch if a.shoulder_id} - shoulders.keys()
+        if missing:
+            found = Shoulder.objects.select_related("naan").filter(pk__in=missing)
+            shoulders.update((s.pk, s) for s in found)
+        for ark in batch:
+            ark.owner = owners[ark.owner_id]
+            if ark.shoulder_id:
+                ark.shoulder = shoulders[ark.shoulder_id]
+            yield ark
         if len(batch) < page:
             return
         last = batch[-1].pk
