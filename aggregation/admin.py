@@ -174,7 +174,7 @@ class SourceAdmin(admin.ModelAdmin):
             try:
                 run = services.request_harvest(source=source, full=full, actor=actor(request))
             except HarvestConflict as exc:
-                self.message_user(request, f"{source}: {exc.message}", messages.WARNING)
+                self.message_user(request, _conflict_message(source, exc), messages.WARNING)
             else:
                 self.message_user(request, f"{source}: run #{run.pk} queued ({run.mode})")
 
@@ -203,6 +203,16 @@ class SourceAdmin(admin.ModelAdmin):
             "counts": selectors.source_counts(source),
         }
         return TemplateResponse(request, "admin/aggregation/source/compliance.html", context)
+
+
+def _conflict_message(source: Source, exc: HarvestConflict) -> str:
+    """Why a run was refused, with a link to the run in the way (a held run's page says what
+    releasing or discarding it does)."""
+    if exc.run_id is None:
+        return f"{source}: {exc.message}"
+    url = reverse("admin:aggregation_harvestrun_change", args=[exc.run_id])
+    return format_html('{}: {} <a href="{}">Open run #{}</a>', source, exc.message, url,
+                       exc.run_id)  # fmt: skip
 
 
 # --- runs -----------------------------------------------------------------------------------

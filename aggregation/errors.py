@@ -98,11 +98,13 @@ class HttpError(PermanentHarvestError):
 
 
 class HarvestConflict(Exception):
-    """A run cannot start or change as asked (one already in flight, not held…)."""
+    """A run cannot start or change as asked (one already in flight, not held…); ``run_id``
+    names the run in the way, when there is one (the admin links to it)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, run_id: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.run_id = run_id
 
 
 class InvalidSource(Exception):

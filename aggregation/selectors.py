@@ -47,6 +47,11 @@ def in_flight(source: Source) -> HarvestRun | None:
     return source.runs.filter(status__in=HarvestRun.IN_FLIGHT).first()
 
 
+def held_run(source: Source) -> HarvestRun | None:
+    """The source's run held by the quality gate, if any (it blocks further runs)."""
+    return source.runs.filter(status=Status.HELD).order_by("-id").first()
+
+
 def stale_runs(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[HarvestRun]:
     """Running runs whose heartbeat stopped; queued runs nobody picked up for 48 times
     that long (a lost task message): both would block their source forever."""

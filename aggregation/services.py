@@ -206,9 +206,7 @@ def start_run(*, source: Source, full: bool, actor: str) -> HarvestRun:
     if not source.active:
         raise HarvestConflict(f"source {source} is not active")
     fail_stale_runs(source=source)
-    current = selectors.in_flight(source)
-    if current is not None:
-        raise HarvestConflict(f"run #{current.pk} of {source} is already {current.status}")
+    _check_free(source)
     mode = Mode.FULL if full else Mode.INCREMENTAL
     latest = source.runs.order_by("-id").first()
     resumable = latest is not None and latest.status == Status.FAILED and latest.pages > 0
@@ -219,6 +217,26 @@ def start_run(*, source: Source, full: bool, actor: str) -> HarvestRun:
             return HarvestRun.objects.create(source=source, mode=mode, actor=actor)
     except IntegrityError:  # another request won the race for the one in-flight slot
         raise HarvestConflict(f"a run of {source} is already queued or running") from None
+
+
+def _check_free(source: Source) -> None:
+    """Refuse a run of ``source`` while another is queued or running, or while one is held by
+    the quality gate: a second full run would be held for the same reason, and any run would
+    move the records' ``last_run`` under the held run's list of withdrawals."""
+    current = selectors.in_flight(source)
+    if current is not None:
+        raise HarvestConflict(
+            f"run #{current.pk} of {source} is already {current.status}", run_id=current.pk
+        )
+    held = selectors.held_run(source)
+    if held is not None:
+        reasons = "; ".join(held.gate.get("reasons") or []) or "held by the quality gate"
+        raise HarvestConflict(
+            f"run #{held.pk} of {source} is held by the quality gate ({reasons}); no other run "
+            f"starts until it is released (its withdrawals are applied) or discarded (nothing "
+            f"is withdrawn): see it in the admin, Harvest runs, run #{held.pk}",
+            run_id=held.pk,
+        )
 
 
 def _resume(run: HarvestRun, *, actor: str) -> HarvestRun:
@@ -235,8 +253,7 @@ def resume_run(*, run: HarvestRun, actor: str) -> HarvestRun:
         raise HarvestConflict(f"run #{run.pk} is {run.status}; only failed runs are resumed")
     with transaction.atomic():
         Source.objects.select_for_update().get(pk=run.source_id)
-        if selectors.in_flight(run.source) is not None:
-            raise HarvestConflict(f"another run of {run.source} is queued or running")
+        _check_free(run.source)
         _resume(run, actor=actor)
     _enqueue("aggregation.tasks.harvest_run", run.pk)
     return run

@@ -82,6 +82,22 @@ def test_a_second_request_while_one_is_queued_is_refused_politely(browser, oai_s
     assert HarvestRun.objects.count() == 1
 
 
+def test_harvest_now_says_a_held_run_is_in_the_way_and_links_to_it(browser, oai_server, sleeps):
+    oai_server.route(Reply(identify()), verb="Identify")
+    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL)), verb="ListRecords")
+    source = factories.source(oai_server.url)
+    factories.harvest(source, full=True, sleeps=sleeps)
+    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL[:30])), verb="ListRecords")
+    held = factories.harvest(source, full=True, sleeps=sleeps)
+    for name in ("harvest_now", "full_reharvest"):
+        text = action(browser, "source", name, [source.pk]).content.decode()
+        assert f"run #{held.pk} of {source} is held by the quality gate" in text
+        assert "released (its withdrawals are applied) or discarded" in text
+        link = reverse("admin:aggregation_harvestrun_change", args=[held.pk])
+        assert f'<a href="{link}">Open run #{held.pk}</a>' in text
+    assert HarvestRun.objects.filter(source=source).count() == 2
+
+
 def test_sources_are_added_with_their_schedule(browser, tmp_path):
     url = reverse("admin:aggregation_source_add")
     response = browser.post(url, {

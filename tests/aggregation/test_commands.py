@@ -126,6 +126,12 @@ def test_a_held_harvest_exits_2_and_says_what_to_do(oai_server):
     done = harvest_process(source.name, "--full")
     assert done.returncode == 2
     assert "would withdraw 48 of 58" in done.stderr and "release or discard" in done.stderr
+    held = HarvestRun.objects.get(source=source, status=Status.HELD)
+    again = harvest_process(source.name, "--full")  # refused, not a second held run
+    assert again.returncode == 1
+    assert f"run #{held.pk} of {source} is held by the quality gate" in again.stderr
+    assert "released (its withdrawals are applied) or discarded" in again.stderr
+    assert HarvestRun.objects.filter(source=source).count() == 2
 
 
 def harvest_stuck_on_page_2(oai_server) -> tuple[Source, subprocess.Popen]:

@@ -430,6 +430,28 @@ def test_discarding_a_held_run_withdraws_nothing(oai_server, sleeps):
     assert discarded.gate["reason"] == "set renamed"
 
 
+@pytest.mark.parametrize("full", [True, False])
+def test_a_held_run_blocks_every_further_run_of_its_source_until_released(
+    oai_server, sleeps, full
+):
+    source, held = two_full_runs(oai_server, sleeps, REAL[:40])
+    assert held.status == Status.HELD
+    with pytest.raises(HarvestConflict, match=f"run #{held.pk} of .* is held .*would withdraw "
+                       "18 of 58.* released .* or discarded") as refused:  # fmt: skip
+        services.start_run(source=source, full=full, actor="test")
+    assert refused.value.run_id == held.pk
+    assert list(HarvestRun.objects.values_list("status", flat=True)) == ["held", "succeeded"]
+    services.release_run(run=held, actor="admin:alice")
+    assert factories.harvest(source, full=full, sleeps=sleeps).status == Status.SUCCEEDED
+
+
+def test_a_discarded_held_run_no_longer_blocks_its_source(oai_server, sleeps):
+    source, held = two_full_runs(oai_server, sleeps, REAL[:40])
+    services.discard_run(run=held, actor="admin:bob")
+    again = factories.harvest(source, full=True, sleeps=sleeps)
+    assert again.status == Status.HELD and again.pk != held.pk  # the same 40: held again
+
+
 def test_a_source_can_allow_more_withdrawals(oai_server, sleeps):
     _, run = two_full_runs(oai_server, sleeps, REAL[:40], max_withdrawal_percent=40)
     assert run.status == Status.SUCCEEDED and run.records_deleted == 18
