@@ -431,9 +431,7 @@ def test_discarding_a_held_run_withdraws_nothing(oai_server, sleeps):
 
 
 @pytest.mark.parametrize("full", [True, False])
-def test_a_held_run_blocks_every_further_run_of_its_source_until_released(
-    oai_server, sleeps, full
-):
+def test_a_held_run_blocks_every_further_run_of_its_source_until_released(oai_server, sleeps, full):
     source, held = two_full_runs(oai_server, sleeps, REAL[:40])
     assert held.status == Status.HELD
     with pytest.raises(HarvestConflict, match=f"run #{held.pk} of .* is held .*would withdraw "
