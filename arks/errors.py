@@ -28,6 +28,12 @@ class InvalidTarget(InvalidInput):
     code = "invalid_target"
 
 
+class InvalidCursor(InvalidInput):
+    """A list's ``cursor`` is not one the API gave out."""
+
+    code = "invalid_cursor"
+
+
 class InvalidTemplateError(InvalidInput):
     code = "invalid_template"
 
@@ -83,6 +89,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "IdentifierError",
     "InvalidArk",
+    "InvalidCursor",
     "InvalidInput",
     "InvalidStateChange",
     "InvalidTarget",

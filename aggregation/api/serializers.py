@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from aggregation.models import Work
 from aggregation.selectors import WorkExplanation
-from arks.api.serializers import QueryIntegerField, StrictSerializer, TextField
+from arks.api.serializers import CursorField, QueryIntegerField, StrictSerializer, TextField
 from arks.representations import public_url
 
 
@@ -21,7 +21,7 @@ class WorkListQuery(StrictSerializer):
         required=False, max_length=500, help_text="Words of the title, or a PID of a record."
     )
     page_size = QueryIntegerField(min_value=1, max_value=500, required=False)
-    cursor = TextField(required=False, max_length=1000, help_text="From next or previous.")
+    cursor = CursorField()
 
 
 class WorkOut(serializers.Serializer):

@@ -22,7 +22,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from arks import selectors, services
-from arks.errors import IdentifierError, InvalidInput
+from arks.api import pagination
+from arks.errors import IdentifierError, InvalidCursor, InvalidInput
 from arks.models import Ark, ArkEvent, Naan, Shoulder
 from arks.representations import public_url
 
@@ -45,6 +46,28 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class CursorField(serializers.CharField):
+    """A list's ``cursor``, checked whole here so that every bad one, blank or too long too, is
+    the one error ``invalid_cursor`` (:mod:`arks.api.pagination` decodes it)."""
+
+    default_error_messages = {"invalid_cursor": pagination.CURSOR_MESSAGE}
+
+    def __init__(self) -> None:
+        super().__init__(
+            required=False, allow_blank=True, trim_whitespace=False,
+            help_text="From next or previous.",
+        )  # fmt: skip
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_cursor")
+        try:
+            pagination.decode(data)
+        except InvalidCursor:
+            self.fail("invalid_cursor")
+        return data
 
 
 class WholeNumberField(serializers.IntegerField):
@@ -420,7 +443,7 @@ class ArkFilterQuery(StrictSerializer):
 
 class ArkListQuery(ArkFilterQuery):
     page_size = QueryIntegerField(min_value=1, max_value=1000, required=False)
-    cursor = TextField(required=False, max_length=1000, help_text="From next or previous.")
+    cursor = CursorField()
 
 
 class ArkExportQuery(ArkFilterQuery):
