@@ -8,11 +8,13 @@ The HTML templates render the same document.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.conf import settings
 
 from arks import selectors
+from arks.domain import schemaorg
 from arks.models import Ark, Naan, Shoulder
 
 
@@ -34,7 +36,7 @@ def ark_document(
         "who": shown.who,
         "what": shown.what,
         "when": shown.when,
-        "where": public_url(shown.ark),
+        "where": shown.where,  # as stored: the ARK's own URL is "url"
         "metadata": shown.metadata,
         "created": shown.created_at.isoformat(),
         "updated": shown.updated_at.isoformat(),
@@ -146,14 +148,20 @@ def ark_anvl(doc: dict[str, Any]) -> str:
 
 def ark_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     """schema.org description for search engines and harvesters (embedded in landing pages)."""
+    metadata = doc.get("metadata") or {}
     data: dict[str, Any] = {
         "@context": "https://schema.org",
-        "@type": "CreativeWork",
+        "@type": schemaorg.work_type(metadata),
         "@id": doc["url"],
         "identifier": doc["ark"],
         "url": doc["url"],
     }
-    optional = {"name": doc["what"], "author": doc["who"], "datePublished": doc["when"]}
+    optional = {
+        "name": doc["what"],
+        "author": schemaorg.authors(doc["who"]),
+        "datePublished": doc["when"],
+        "license": schemaorg.license_of(metadata),
+    }
     data |= {k: v for k, v in optional.items() if v}
     if doc.get("target"):
         data["mainEntityOfPage"] = doc["target"]
@@ -167,11 +175,19 @@ def signposting(doc: dict[str, Any]) -> str:
     links = [
         f'<{doc["url"]}>; rel="cite-as"',
         f'<{doc["url"]}?info>; rel="describedby"; type="application/json"',
-        '<https://schema.org/CreativeWork>; rel="type"',
+        f'<https://schema.org/{schemaorg.work_type(doc.get("metadata") or {})}>; rel="type"',
     ]
+    licence = schemaorg.license_of(doc.get("metadata") or {})
+    if licence and _HEADER_URL.fullmatch(licence):
+        links.append(f'<{_link_url(licence)}>; rel="license"')
     if doc.get("target"):
         links.append(f'<{_link_url(doc["target"])}>; rel="item"')
     return ", ".join(links)
+
+
+# A URL that may go into a header as it is: http(s), visible ASCII only (stored metadata is free
+# text; a line break in a header would be refused by Django, and a space would end the URL).
+_HEADER_URL = re.compile(r"https?://[!-~]+")
 
 
 def _link_url(url: str) -> str:

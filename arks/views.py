@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from arks import representations as rep
 from arks import selectors, stats
+from arks.api import errors as api_errors
 from arks.domain.ark import InvalidArk
 from arks.models import Ark
 
@@ -68,7 +69,7 @@ def resolve(request: HttpRequest) -> HttpResponse:
         naan_only = _NAAN_ONLY.match(path)
         res = selectors.resolve_naan(naan_only[1]) if naan_only else selectors.resolve(path)
     except InvalidArk as exc:
-        return error(request, fmt, 400, f"Not a valid ARK: {exc}")
+        return error(request, fmt, 400, f"Not a valid ARK: {exc}", code="invalid_ark")
     if res.kind == "forward":
         return forward(request, fmt, res, query)
     if res.kind == "naan":
@@ -117,7 +118,9 @@ def unknown(request: HttpRequest, fmt: str, res: selectors.Resolution) -> HttpRe
     if res.shoulder is not None:
         context["shoulder"] = rep.shoulder_document(res.shoulder)
     message = f"{requested} is not known to this resolver."
-    return error(request, fmt, 404, message, template="arks/not_found.html", **context)
+    return error(
+        request, fmt, 404, message, code="not_found", template="arks/not_found.html", **context
+    )
 
 
 def forward(
@@ -127,7 +130,7 @@ def forward(
     url = res.forward_url + (f"?{query}" if query is not None else "")
     if _is_this_node(request, url):
         message = "This NAAN is configured to be forwarded to this very resolver (a loop)."
-        return error(request, fmt, 404, message)
+        return error(request, fmt, 404, message, code="forwarding_loop")
     response = _Redirect(url)
     response.status_code = res.forward_status
     return response
@@ -203,18 +206,22 @@ def error(
     status: int,
     message: str,
     *,
+    code: str,
     template: str = "arks/error.html",
     **context: Any,
 ) -> HttpResponse:
-    doc = {"error": message, "status": status, **context}
+    """The resolver's error answer; in JSON the API's one error shape (``arks.api.errors``),
+    with what helps next (the NAAN's and shoulder's pages) beside it."""
     if fmt in (JSON, JSONLD):
-        response: HttpResponse = JsonResponse(doc, status=status)
+        body = {"errors": [api_errors.error(code, "ark", message)], **context}
+        response: HttpResponse = JsonResponse(body, status=status)
     elif fmt == TEXT:
         sections = [("error", {"status": status, "message": message})]
         sections += [(name, value) for name, value in context.items() if isinstance(value, dict)]
         text = rep.anvl(sections)
         response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
     else:
+        doc = {"error": message, "status": status, **context}
         response = render(request, template, {"doc": doc}, status=status)
         response["Content-Security-Policy"] = PAGE_POLICY
     response["Vary"] = "Accept"

@@ -181,7 +181,7 @@ def test_anvl_by_content_negotiation(client, ark):
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     assert text.startswith("erc:\nwho: Pérez, A.\nwhat: On ARKs\n")
-    assert f"where: http://127.0.0.1:8000/{ark.ark}\n" in text
+    assert "where:" not in text.split("erc-support:")[0]  # none stored: none shown
     assert "\nerc-support:\nwho: Universidad Ejemplo\n" in text
 
 
@@ -192,6 +192,112 @@ def test_anvl_values_stay_on_one_line(client, shoulder):
     assert "what: Line one%0Awho: forged\n" in text.content.decode()
 
 
+def test_where_is_shown_as_stored_in_every_format(client, shoulder):
+    where = "https://library.example.org/shelf/7"
+    data = services.ArkData(target=TARGET, state="public", what="Atlas", where=where)
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    path = f"/{ark.ark}?info"
+    assert get(client, path, raw=path, accept="application/json").json()["where"] == where
+    anvl = get(client, path, raw=path, accept="text/plain").content.decode()
+    assert f"\nwhere: {where}\n" in anvl.split("erc-support:")[0]
+    page = get(client, path, raw=path).content.decode()
+    assert f'<dt>Where</dt><dd><a href="{where}" rel="nofollow">{where}</a></dd>' in page
+
+
+def json_ld(response) -> dict:
+    body = response.content.decode()
+    opening = '<script type="application/ld+json">'
+    start = body.index(opening) + len(opening)
+    return json.loads(body[start : body.index("</script>", start)])
+
+
+@pytest.mark.parametrize(
+    ("kind", "schema_type"),
+    [
+        ("dataset", "Dataset"),  # free text
+        ("Software", "SoftwareSourceCode"),  # DataCite resourceTypeGeneral
+        ("JournalArticle", "ScholarlyArticle"),  # DataCite resourceTypeGeneral
+        ("http://purl.org/coar/resource_type/c_6501", "ScholarlyArticle"),  # COAR URI
+        ("https://purl.org/coar/resource_type/c_db06/", "Thesis"),  # COAR URI, https, slash
+        ("journal article", "ScholarlyArticle"),  # COAR label
+        ("info:eu-repo/semantics/bookPart", "Chapter"),  # OpenAIRE v3
+        ("Dataset", "Dataset"),  # schema.org's own name
+        ({"uri": "http://purl.org/coar/resource_type/c_ddb1", "label": "dataset"}, "Dataset"),
+        ("a thing of our own", "CreativeWork"),  # unknown: the fallback
+        (None, "CreativeWork"),
+    ],
+)
+def test_json_ld_gives_the_type_of_the_work(client, shoulder, kind, schema_type):
+    metadata = {} if kind is None else {"type": kind}
+    data = services.ArkData(target=TARGET, state="public", metadata=metadata)
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    path = f"/{ark.ark}?info"
+    assert json_ld(get(client, path, raw=path))["@type"] == schema_type
+    negotiated = get(client, path, raw=path, accept="application/ld+json")
+    assert json.loads(negotiated.content)["@type"] == schema_type
+    assert f'<https://schema.org/{schema_type}>; rel="type"' in negotiated["Link"]
+
+
+def test_json_ld_lists_authors_as_people_and_carries_the_licence(client, shoulder):
+    licence = "https://creativecommons.org/licenses/by/4.0/"
+    who = "Pérez, Ana; Souza, J. M.; Universidad de Chile; CERN; Marie Curie; (:unkn) anonymous"
+    data = services.ArkData(
+        target=TARGET, state="public", who=who, metadata={"type": "article", "license": licence}
+    )
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info")
+    described = json_ld(response)
+    assert described["license"] == licence
+    assert described["author"] == [
+        {"@type": "Person", "name": "Ana Pérez", "familyName": "Pérez", "givenName": "Ana"},
+        {"@type": "Person", "name": "J. M. Souza", "familyName": "Souza", "givenName": "J. M."},
+        {"@type": "Organization", "name": "Universidad de Chile"},
+        {"@type": "Organization", "name": "CERN"},
+        {"@type": "Person", "name": "Marie Curie"},
+    ]
+    assert f'<{licence}>; rel="license"' in response["Link"]
+
+
+def test_a_work_takes_its_licence_from_its_instances(client, shoulder):
+    instances = [
+        {"source": "A", "url": "https://a.example/1"},
+        {"source": "B", "url": "https://b.example/1", "license": "CC BY-SA 4.0\nX-Evil: 1"},
+    ]
+    metadata = {"kind": "dataset", "type": "weird local label", "instances": instances}
+    data = services.ArkData(target=TARGET, state="public", metadata=metadata)
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info")
+    described = json_ld(response)
+    assert (described["@type"], described["license"]) == ("Dataset", "CC BY-SA 4.0\nX-Evil: 1")
+    assert 'rel="license"' not in response["Link"]  # not a URL: not a link header
+
+
+def test_resolver_json_errors_have_the_api_error_shape(client, shoulder):
+    bad = get(client, "/ark:99999/x", raw="/ark:99999/fk4%zz", accept="application/json")
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "errors": [
+            {
+                "code": "invalid_ark",
+                "field": "ark",
+                "message": "Not a valid ARK: malformed percent-escape '%zz': "
+                "'%' must be followed by two hex digits",
+            }
+        ]
+    }
+    missing = get(client, "/ark:99999/fk4nothere", accept="application/json")
+    assert missing.status_code == 404
+    body = missing.json()
+    assert body["errors"] == [
+        {
+            "code": "not_found",
+            "field": "ark",
+            "message": "ark:99999/fk4nothere is not known to this resolver.",
+        }
+    ]
+    assert body["shoulder"]["shoulder"] == "ark:99999/fk4"  # what helps next, beside it
+
+
 def test_landing_page_carries_json_ld_and_signposting(client, ark):
     response = get(client, f"/{ark.ark}?info", raw=f"/{ark.ark}?info")
     body = response.content.decode()
@@ -199,7 +305,7 @@ def test_landing_page_carries_json_ld_and_signposting(client, ark):
         '<script type="application/ld+json">'
     )
     data = json.loads(body[start : body.index("</script>", start)])
-    assert data["@type"] == "CreativeWork" and data["identifier"] == ark.ark
+    assert data["@type"] == "CreativeWork" and data["identifier"] == ark.ark  # no type given
     assert data["name"] == "On ARKs"
     links = response["Link"]
     assert f'<http://127.0.0.1:8000/{ark.ark}>; rel="cite-as"' in links
@@ -243,7 +349,8 @@ def test_withdrawn_ark_is_a_tombstone_with_its_last_metadata(client, ark):
     response = get(client, f"/{ark.ark}")
     assert response.status_code == 410
     body = response.content.decode()
-    assert "withdrawn" in body and "Retracted by the authors" in body and "On ARKs" in body
+    assert "withdrawn" in body and "On ARKs" in body
+    assert body.count("Retracted by the authors") == 1  # the notice; not again in the fields
     doc = get(client, f"/{ark.ark}", accept="application/json").json()
     assert (doc["state"], doc["reason"], doc["target"]) == (
         "unavailable",
@@ -309,7 +416,8 @@ def test_unknown_ark_of_a_served_naan_is_404_with_naan_and_shoulder(client, shou
     body = response.content.decode()
     assert "not known to this resolver" in body and "ark:99999/fk4" in body
     doc = get(client, "/ark:99999/fk4zzzzz", accept="application/json").json()
-    assert doc["status"] == 404 and doc["shoulder"]["shoulder"] == "ark:99999/fk4"
+    assert doc["errors"][0]["code"] == "not_found" and doc["naan"] == "99999"
+    assert doc["shoulder"]["shoulder"] == "ark:99999/fk4"
 
 
 def test_unknown_ark_in_anvl_names_the_naan_and_shoulder_too(client, shoulder):
@@ -416,14 +524,17 @@ def test_malformed_requests_get_400_that_says_what_is_wrong(client, raw):
     response = get(client, "/ark:placeholder", raw=raw, accept="application/json")
     assert response.status_code in (400, 404), raw
     if response.status_code == 400:
-        assert response.json()["error"].startswith("Not a valid ARK:")
+        (problem,) = response.json()["errors"]
+        assert (problem["code"], problem["field"]) == ("invalid_ark", "ark"), raw
+        assert problem["message"].startswith("Not a valid ARK:")
 
 
 def test_a_path_with_a_double_slash_is_a_path_not_an_absolute_url(client):
     raw = "/ark://12148//btv1b"
     response = get(client, raw, raw=raw, accept="application/json")
     assert response.status_code == 400
-    assert "NAAN is empty" in response.json()["error"]  # not "no 'ark:' label found"
+    # not "no 'ark:' label found"
+    assert "NAAN is empty" in response.json()["errors"][0]["message"]
 
 
 def test_only_get_and_head(client, ark):
