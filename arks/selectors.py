@@ -479,6 +479,30 @@ def arks_for(
     return arks.select_related("shoulder__naan", "owner", "merged_into").order_by("-id")
 
 
+def listed_arks() -> QuerySet[Ark]:
+    """The ARKs whose landing pages search engines are offered (the sitemap): public, not
+    merged (a merged ARK's page is its survivor's), not under a test shoulder."""
+    return (
+        Ark.objects.filter(state=Ark.State.PUBLIC, merged_into__isnull=True)
+        .exclude(shoulder__is_test=True)
+        .order_by("pk")
+    )
+
+
+def page_starts(arks: QuerySet[Ark], size: int) -> Iterator[int]:
+    """Keyset boundaries that cut ``arks`` (in id order) into pages of ``size``: each page is
+    the ARKs with ids above its start. One indexed query per page, ids only."""
+    ids = arks.order_by("pk").values_list("pk", flat=True)
+    start = 0
+    while True:
+        yield start
+        # The page's last id, and whether anything comes after it.
+        ends = list(ids.filter(pk__gt=start)[size - 1 : size + 1])
+        if len(ends) < 2:
+            return
+        start = ends[0]
+
+
 EXPORT_PAGE = 2000
 
 

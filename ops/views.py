@@ -6,12 +6,25 @@ API's rate limits do not apply to them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from arks import export, selectors
+from arks.representations import public_url
 from ops import health
+
+TEXT = "text/plain; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+_LARGEST_ID = 2**63 - 1  # ids are bigints: a larger number would fail in SQL
 
 
 @never_cache
@@ -41,3 +54,74 @@ def ready(request: HttpRequest) -> HttpResponse:
     # The answer is the report: Django would log every 503 as a server error as well.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+# --- for crawlers and browsers ------------------------------------------------------------------
+
+ROBOTS = """\
+User-agent: *
+Disallow: /admin/
+Disallow: /api/
+Allow: /
+Sitemap: {base}sitemap.xml
+"""
+
+
+@require_safe
+def robots(request: HttpRequest) -> HttpResponse:
+    """Landing pages are for everyone; the admin and the API are not for crawlers."""
+    response = HttpResponse(ROBOTS.format(base=settings.PIDSVC_PUBLIC_URL), content_type=TEXT)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index (sitemaps.org): one sitemap per page of ``PIDSVC_SITEMAP_URLS`` public
+    landing pages, each named by the id its page starts after."""
+    size = settings.PIDSVC_SITEMAP_URLS
+    base = settings.PIDSVC_PUBLIC_URL
+    starts = selectors.page_starts(selectors.listed_arks(), size)
+
+    def lines() -> Iterator[str]:
+        yield f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">\n'
+        for start in starts:
+            yield f"<sitemap><loc>{base}sitemaps/arks-{start}.xml</loc></sitemap>\n"
+        yield "</sitemapindex>\n"
+
+    return StreamingHttpResponse(export.encoded(lines()), content_type=XML)
+
+
+@require_safe
+def sitemap_page(request: HttpRequest, start: int) -> HttpResponse:
+    """One sitemap: the landing pages (``?info``) of the public ARKs after ``start``, by id."""
+    if start > _LARGEST_ID:
+        raise Http404("no such sitemap")
+    page = selectors.listed_arks().filter(pk__gt=start)[: settings.PIDSVC_SITEMAP_URLS]
+
+    def lines() -> Iterator[str]:
+        yield f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}">\n'
+        for ark, updated in page.values_list("ark", "updated_at").iterator(chunk_size=2000):
+            loc = escape(public_url(ark) + "?info")
+            yield f"<url><loc>{loc}</loc><lastmod>{updated.date().isoformat()}</lastmod></url>\n"
+        yield "</urlset>\n"
+
+    return StreamingHttpResponse(export.encoded(lines()), content_type=XML)
+
+
+_ICONS = Path(__file__).resolve().parent / "icons"
+
+
+@require_safe
+def favicon(request: HttpRequest, kind: str) -> HttpResponse:
+    """The site's icon: browsers ask for /favicon.ico whatever a page says, so it is answered
+    rather than logged as a 404. Served by the site itself, like robots.txt, at fixed paths."""
+    media_type = {"ico": "image/vnd.microsoft.icon", "svg": "image/svg+xml"}[kind]
+    response = HttpResponse(_icon(f"favicon.{kind}"), content_type=media_type)
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+@functools.cache
+def _icon(name: str) -> bytes:
+    return (_ICONS / name).read_bytes()

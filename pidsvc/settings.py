@@ -168,12 +168,23 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+_LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+_LOG_FORMATS = ("plain", "json")
+PIDSVC_LOG_FORMAT = env_str("PIDSVC_LOG_FORMAT", "plain").strip().lower()
+if PIDSVC_LOG_FORMAT not in _LOG_FORMATS:
+    raise ImproperlyConfigured(f"PIDSVC_LOG_FORMAT={PIDSVC_LOG_FORMAT!r} is not plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": PIDSVC_LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    # Django gives its "django" logger a console handler of its own (with DEBUG on) and the
+    # record then propagates to ours as well: every 4xx was written twice. One handler, ours.
+    "loggers": {"django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True}},
 }
 
 # --- The minting API (arks.api) ---------------------------------------------------------------
@@ -277,3 +288,5 @@ PIDSVC_DEDUP_BATCH = env_int("PIDSVC_DEDUP_BATCH", 2000, minimum=1)
 
 # Seconds each readiness check (database, broker, cache) of /health/ready may take.
 PIDSVC_HEALTH_TIMEOUT = env_int("PIDSVC_HEALTH_TIMEOUT", 3, minimum=1)
+# URLs per sitemap file: the sitemaps.org protocol's limit (https://www.sitemaps.org/protocol.html).
+PIDSVC_SITEMAP_URLS = 50_000

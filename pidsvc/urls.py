@@ -21,4 +21,9 @@ urlpatterns = [
     # Operating it: health for load balancers, metrics, files for crawlers and browsers.
     path("health", ops.live, name="health"),
     path("health/ready", ops.ready, name="health-ready"),
+    path("robots.txt", ops.robots, name="robots"),
+    path("sitemap.xml", ops.sitemap_index, name="sitemap"),
+    path("sitemaps/arks-<int:start>.xml", ops.sitemap_page, name="sitemap-page"),
+    path("favicon.ico", ops.favicon, {"kind": "ico"}, name="favicon"),
+    path("favicon.svg", ops.favicon, {"kind": "svg"}, name="favicon-svg"),
 ]

@@ -1,0 +1,71 @@
+"""What the service logs for a 4xx, in a child process configured as the service is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests import support
+
+# One request answered 404 and one 400 by the real middleware and views, in a process whose
+# logging is configured from the service's settings, as a gunicorn worker's is.
+REQUESTS = """
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="localhost")
+assert client.get("/no-such-page").status_code == 404
+assert client.get("/ark:99999/%zz").status_code == 400
+"""
+
+
+def run(**env: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", REQUESTS],
+        env=support.child_env(LOG_LEVEL="INFO", **env),
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_each_4xx_is_logged_once(debug: str) -> None:
+    lines = run(DEBUG=debug)
+    assert len([line for line in lines if "Not Found: /no-such-page" in line]) == 1, lines
+    assert len([line for line in lines if "Bad Request: /ark:99999/%zz" in line]) == 1, lines
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_logs_are_one_object_a_line_with_the_request() -> None:
+    lines = run(DEBUG="true", PIDSVC_LOG_FORMAT="json")
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records), records
+    not_found = [r for r in records if r["message"] == "Not Found: /no-such-page"]
+    assert len(not_found) == 1, records
+    (record,) = not_found
+    assert (record["level"], record["logger"]) == ("WARNING", "django.request")
+    assert (record["method"], record["path"], record["status"]) == ("GET", "/no-such-page", 404)
+    assert record["time"].endswith("+00:00")
+
+
+def test_an_unknown_log_format_stops_the_service_naming_the_variable() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=support.child_env(PIDSVC_LOG_FORMAT="xml"),
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "PIDSVC_LOG_FORMAT='xml' is not plain or json" in done.stderr
