@@ -210,6 +210,10 @@ PIDSVC_API_RATES = {
     "write": _rate("PIDSVC_API_RATE_WRITE", "600/min"),
     "anonymous": _rate("PIDSVC_API_RATE_ANONYMOUS", "300/min"),
 }
+# How many proxies stand in front and append to X-Forwarded-For (0: the header is not read and
+# the client is REMOTE_ADDR); pidsvc.clients reads the client's address by it.
+PIDSVC_NUM_PROXIES = env_int("PIDSVC_NUM_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = PIDSVC_NUM_PROXIES  # DRF's own get_ident() agrees
 # How long the first answer to a POST with an Idempotency-Key is kept for replay.
 PIDSVC_IDEMPOTENCY_HOURS = env_int("PIDSVC_IDEMPOTENCY_HOURS", 24, minimum=1)
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from arks.api.authentication import ApiClient
+from pidsvc.clients import client_address
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -52,8 +53,8 @@ class KeyRateThrottle(BaseThrottle):
         if isinstance(client, ApiClient):
             scope = "read" if request.method in SAFE_METHODS else "write"
             return scope, client.api_key.prefix
-        # Addresses (and X-Forwarded-For lists) are hashed into a safe cache key.
-        address = self.get_ident(request) or ""
+        # Hashed into a safe cache key (an IPv6 address has colons; a forwarded one, anything).
+        address = client_address(request.META)
         return "anonymous", hashlib.sha256(address.encode()).hexdigest()[:32]
 
     def wait(self) -> float | None:

@@ -7,6 +7,7 @@ import pytest
 
 from arks.api.throttling import parse_rate
 from arks.models import Ark
+from pidsvc.clients import client_address
 
 
 @pytest.fixture
@@ -46,6 +47,51 @@ def test_requests_without_a_key_are_counted_per_address(world, low_rates):
     assert other.status == 429
     from_elsewhere = world.anonymous.client.get("/api/v1/naans", REMOTE_ADDR="192.0.2.7")
     assert from_elsewhere.status_code == 200
+
+
+def test_a_forwarded_for_header_does_not_escape_the_anonymous_limit(world, low_rates):
+    """By default (no proxy in front) X-Forwarded-For is the client's own text: ignored."""
+    naans = "/api/v1/naans"
+    statuses = [
+        world.anonymous.client.get(naans, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(8)
+    ]
+    assert statuses == [200] * 4 + [429] * 4
+
+
+def test_behind_one_proxy_the_address_it_appended_is_counted(world, low_rates, settings):
+    settings.PIDSVC_NUM_PROXIES = 1
+    client = world.anonymous.client
+
+    def status(forwarded: str) -> int:
+        return client.get("/api/v1/naans", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # The client's own entries vary; the proxy's (the last) stays: one counter.
+    assert [status(f"10.0.0.{n}, 203.0.113.9") for n in range(5)] == [200] * 4 + [429]
+    assert status("203.0.113.10") == 200  # another client behind the same proxy
+    assert status("203.0.113.9") == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, None, "192.0.2.1"),
+        (0, "203.0.113.9", "192.0.2.1"),
+        (1, None, "192.0.2.1"),
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "10.0.0.1, 203.0.113.9", "203.0.113.9"),
+        (1, "10.0.0.1,203.0.113.9 ", "203.0.113.9"),
+        (2, "10.0.0.1, 203.0.113.9, 198.51.100.2", "203.0.113.9"),
+        (2, "203.0.113.9", "203.0.113.9"),
+        (1, "10.0.0.1, ", "192.0.2.1"),
+    ],
+)
+def test_the_client_address_is_read_by_the_number_of_proxies(settings, proxies, forwarded, address):
+    settings.PIDSVC_NUM_PROXIES = proxies
+    meta = {"REMOTE_ADDR": "192.0.2.1"}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_address(meta) == address
 
 
 def test_the_window_reopens(world, low_rates, monkeypatch):
