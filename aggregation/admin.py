@@ -236,7 +236,8 @@ class HarvestRunAdmin(admin.ModelAdmin):
                                  "complete_list_size"]}),
         ("Window and checkpoint", {"fields": ["window_from", "window_until", "response_date",
                                               "resumption_token"]}),
-        ("Times", {"fields": ["created_at", "started_at", "heartbeat_at", "finished_at"]}),
+        ("Times", {"fields": ["created_at", "started_at", "heartbeat_at", "finished_at",
+                              "owner"]}),
         ("Errors", {"fields": ["error_table"]}),
     ]  # fmt: skip
 
@@ -256,6 +257,10 @@ class HarvestRunAdmin(admin.ModelAdmin):
             if p.heartbeat_age is not None:
                 parts.append(f"heartbeat {p.heartbeat_age:,.0f} s ago")
         return " · ".join(parts)
+
+    @admin.display(description="owner")
+    def owner(self, obj: HarvestRun) -> str:
+        return f"process {obj.owner_pid} on {obj.owner_host}" if obj.owner_pid else "-"
 
     @admin.display(description="quality gate")
     def gate_summary(self, obj: HarvestRun) -> str:

@@ -125,6 +125,16 @@ class HarvestRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The process that claimed the run (``aggregation.owner``): a run whose process is gone is
+    # taken over at once by the next request, without waiting for its heartbeat to go stale.
+    owner_host = models.CharField("owner's host", max_length=255, blank=True)
+    owner_pid = models.PositiveIntegerField("owner's process id", null=True, blank=True)
+    owner_started = models.CharField(
+        "owner's start",
+        max_length=100,
+        blank=True,
+        help_text="boot id:PID namespace:start ticks (Linux).",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -52,6 +52,11 @@ def held_run(source: Source) -> HarvestRun | None:
     return source.runs.filter(status=Status.HELD).order_by("-id").first()
 
 
+def running_on(host: str) -> QuerySet[HarvestRun]:
+    """Running runs whose owner process ran on ``host`` (it can be checked from here)."""
+    return HarvestRun.objects.filter(status=Status.RUNNING, owner_host=host)
+
+
 def stale_runs(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[HarvestRun]:
     """Running runs whose heartbeat stopped; queued runs nobody picked up for 48 times
     that long (a lost task message): both would block their source forever."""

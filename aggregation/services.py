@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from aggregation import harvest, oai, quality, selectors
+from aggregation import harvest, oai, owner, quality, selectors
 from aggregation.errors import (
     HarvestConflict,
     HarvestError,
@@ -336,9 +336,10 @@ def _claim(run_id: int) -> HarvestRun | None:
     now = timezone.now()
     stale = now - timedelta(minutes=settings.PIDSVC_HARVEST_STALE_MINUTES)
     claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale)
-    taken = (
-        HarvestRun.objects.filter(claimable, pk=run_id)
-        .update(status=Status.RUNNING, started_at=Coalesce("started_at", now), heartbeat_at=now)
+    me = owner.current()
+    taken = HarvestRun.objects.filter(claimable, pk=run_id).update(
+        status=Status.RUNNING, started_at=Coalesce("started_at", now), heartbeat_at=now,
+        owner_host=me.host, owner_pid=me.pid, owner_started=me.started,
     )  # fmt: skip
     if not taken:
         return None
@@ -442,25 +443,45 @@ def _now() -> str:
 
 
 def fail_stale_runs(*, source: Source | None = None, now: datetime | None = None) -> int:
-    """Fail runs whose worker is gone (no heartbeat for ``PIDSVC_HARVEST_STALE_MINUTES``) and
-    queued runs nobody picked up; they keep their checkpoint and are resumed by the next
+    """Fail runs whose owner is gone: its process no longer exists on this host, or nothing
+    renewed its lease (no heartbeat for ``PIDSVC_HARVEST_STALE_MINUTES``, wherever it ran); and
+    queued runs nobody picked up. They keep their checkpoint and are resumed by the next
     request. Returns how many were failed."""
     age = timedelta(minutes=settings.PIDSVC_HARVEST_STALE_MINUTES)
     stale = selectors.stale_runs(older_than=age, now=now)
+    running_here = selectors.running_on(owner.current().host)
     if source is not None:
-        stale = stale.filter(source=source)
+        stale, running_here = stale.filter(source=source), running_here.filter(source=source)
+    failing = {run.pk: (run, _lease_lapsed(run)) for run in stale}
+    for run in running_here:
+        if run.pk not in failing and owner.is_gone(_owner(run)):
+            failing[run.pk] = (run, _owner_gone(run))
     failed = 0
-    for run in stale:
-        message = (
-            f"no heartbeat since {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC: the worker was lost"
-            if run.status == Status.RUNNING
-            else "queued but never started: the task message was lost"
-        )
-        harvest.add_errors(run, [{"code": "stale", "message": message}])
+    for run, (code, message) in failing.values():
+        harvest.add_errors(run, [{"code": code, "message": message}])
         failed += HarvestRun.objects.filter(pk=run.pk, status=run.status).update(
             status=Status.FAILED, finished_at=now or timezone.now()
         )
     return failed
+
+
+def _owner(run: HarvestRun) -> owner.Owner:
+    return owner.Owner(run.owner_host, run.owner_pid or 0, run.owner_started)
+
+
+def _owner_gone(run: HarvestRun) -> tuple[str, str]:
+    return "owner_gone", (
+        f"its process {run.owner_pid} on {run.owner_host} no longer exists (killed?): "
+        "taken over at once"
+    )
+
+
+def _lease_lapsed(run: HarvestRun) -> tuple[str, str]:
+    if run.status == Status.RUNNING:
+        return "stale", (
+            f"no heartbeat since {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC: the worker was lost"
+        )
+    return "stale", "queued but never started: the task message was lost"
 
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import time
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from aggregation.models import HarvestRun, RawRecord, Source
@@ -163,23 +162,44 @@ def harvest_stuck_on_page_2(oai_server) -> tuple[Source, subprocess.Popen]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_harvest_resumes_from_its_last_token(oai_server):
+def test_a_killed_harvest_is_taken_over_at_once_and_resumes_from_its_last_token(oai_server):
     source, child = harvest_stuck_on_page_2(oai_server)
     child.send_signal(signal.SIGKILL)
     child.communicate(timeout=30)
     run_ = HarvestRun.objects.get(source=source)
     assert (run_.status, run_.pages, run_.resumption_token) == (Status.RUNNING, 1, "page2")
-    # time passes: the heartbeat goes stale, so the next harvest takes the run over
-    HarvestRun.objects.filter(pk=run_.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert (run_.owner_host, run_.owner_pid) == (socket.gethostname(), child.pid)
+    # at once: the heartbeat is fresh, but the process that owned the run is gone
     oai_server.requests.clear()
     done = harvest_process(source.name, "--full")
     assert done.returncode == 0, done.stderr
     run_.refresh_from_db()
-    assert (run_.status, run_.records_new, run_.pages) == (Status.SUCCEEDED, 58, 3)
+    assert (run_.status, run_.pages) == (Status.SUCCEEDED, 3)
+    counts = (run_.records_new, run_.records_updated, run_.records_unchanged)
+    assert counts == (58, 0, 0)  # every record, none twice
+    assert RawRecord.objects.filter(source=source).count() == 58
     assert oai_server.asked(verb="ListRecords")[0] == {
         "verb": "ListRecords", "resumptionToken": "page2",
     }  # fmt: skip
-    assert [e["code"] for e in run_.errors] == ["stale", "resumed"]
+    assert not oai_server.asked(verb="ListRecords", metadataPrefix="oai_dc")  # page 1 not again
+    assert [e["code"] for e in run_.errors] == ["owner_gone", "resumed"]
+    assert (
+        f"process {child.pid} on {socket.gethostname()} no longer exists"
+        in (run_.errors[0]["message"])
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_harvest_whose_process_is_alive_is_still_refused(oai_server):
+    source, child = harvest_stuck_on_page_2(oai_server)
+    try:
+        done = harvest_process(source.name, "--full")
+    finally:
+        child.kill()
+        child.communicate(timeout=30)
+    assert done.returncode == 1
+    run_ = HarvestRun.objects.get(source=source)
+    assert f"run #{run_.pk} of {source} is already running" in done.stderr
 
 
 @pytest.mark.django_db(transaction=True)

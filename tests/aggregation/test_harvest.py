@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,7 +15,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from aggregation import harvest, ingest, oai, services
+from aggregation import harvest, ingest, oai, owner, services
 from aggregation.errors import HarvestConflict, TransientHarvestError
 from aggregation.formats import Product
 from aggregation.models import HarvestRun, RawRecord, Record
@@ -380,6 +384,59 @@ def test_a_stale_running_run_is_failed_before_a_new_request(oai_server, sleeps):
 
 
 # --- the quality gate -------------------------------------------------------------------------
+
+
+def running_run_owned_by(server, sleeps, **owner_fields):
+    """A full run that stored page 1 of 3 and is running, owned as ``owner_fields`` say, its
+    heartbeat fresh."""
+    factories.dspace_server(server)
+    source = factories.source(server.url)
+    run = services.start_run(source=source, full=True, actor="test")
+    run = services._claim(run.pk)
+    harvest.store(run, oai.parse_page(oai.parse_oai(paginate(fixture(DSPACE_58), 20)[0])))
+    HarvestRun.objects.filter(pk=run.pk).update(**owner_fields, heartbeat_at=timezone.now())
+    return source, run
+
+
+def test_a_run_whose_process_ended_on_this_host_is_taken_over_at_once(oai_server, sleeps):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    source, run = running_run_owned_by(oai_server, sleeps, owner_host=socket.gethostname(),
+                                       owner_pid=child.pid, owner_started="")  # fmt: skip
+    done = factories.harvest(source, full=True, sleeps=sleeps)
+    assert done.pk == run.pk
+    assert (done.status, done.records_new, done.pages) == (Status.SUCCEEDED, 58, 3)
+    assert [e["code"] for e in done.errors] == ["owner_gone", "resumed"]
+    assert done.owner_pid == os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_run_whose_process_id_was_reused_is_taken_over(oai_server, sleeps):
+    me = owner.current()
+    earlier = f"{me.started.rpartition(':')[0]}:{int(me.started.rpartition(':')[2]) - 1}"
+    source, _ = running_run_owned_by(oai_server, sleeps, owner_host=me.host, owner_pid=me.pid,
+                                       owner_started=earlier)  # fmt: skip
+    assert factories.harvest(source, full=True, sleeps=sleeps).status == Status.SUCCEEDED
+
+
+def test_a_run_owned_on_another_host_waits_for_its_lease(oai_server, sleeps):
+    source, run = running_run_owned_by(oai_server, sleeps, owner_host="worker-7", owner_pid=1)
+    with pytest.raises(HarvestConflict, match="already running"):
+        services.start_run(source=source, full=True, actor="test")
+    HarvestRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    done = factories.harvest(source, full=True, sleeps=sleeps)
+    assert (done.pk, done.status, done.records_new) == (run.pk, Status.SUCCEEDED, 58)
+    assert [e["code"] for e in done.errors] == ["stale", "resumed"]
+
+
+def test_the_sweeper_fails_runs_whose_process_is_gone(oai_server, sleeps):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    _, run = running_run_owned_by(oai_server, sleeps, owner_host=socket.gethostname(),
+                                  owner_pid=child.pid, owner_started="")  # fmt: skip
+    assert services.fail_stale_runs() == 1
+    run.refresh_from_db()
+    assert (run.status, run.resumption_token) == (Status.FAILED, "page2")
 
 
 def two_full_runs(server, sleeps, second_records, **source_fields):
