@@ -22,8 +22,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from aggregation import identity, selectors, services
+from aggregation import curation, selectors, services
+from aggregation.curation import Curation
 from aggregation.errors import (
+    CurationChanged,
     CurationRefused,
     HarvestConflict,
     IdentityNotConfigured,
@@ -356,7 +358,7 @@ class RawRecordAdmin(admin.ModelAdmin):
     list_display = ["oai_identifier", "source", "datestamp", "deleted", "error", "changed_at"]
     list_filter = ["source", "deleted", HasErrorFilter]
     list_select_related = ["source"]
-    actions = ["split_out"]
+    actions = ["split_out", "split_out_together"]
     search_fields = ["=oai_identifier"]
     search_help_text = "An OAI identifier, exactly."
     show_full_result_count = False
@@ -370,17 +372,38 @@ class RawRecordAdmin(admin.ModelAdmin):
     def xml_pre(self, obj: RawRecord) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.xml)
 
-    @admin.action(description="Split the selected records out of their works (curator)")
+    @admin.action(description="Split the selected records out of their works, each on its own")
     def split_out(self, request: HttpRequest, queryset: QuerySet[RawRecord]) -> HttpResponse | None:
-        def split(raw: RawRecord, note: str) -> str:
-            work = identity.curator_split(raw=raw, actor=actor(request), note=note)
-            return f"{raw.oai_identifier} is now {work.ark.ark}"
+        return self._split(request, queryset, together=False)
+
+    @admin.action(description="Split the selected records out together, as one new work")
+    def split_out_together(
+        self, request: HttpRequest, queryset: QuerySet[RawRecord]
+    ) -> HttpResponse | None:
+        return self._split(request, queryset, together=True)
+
+    def _split(
+        self, request: HttpRequest, queryset: QuerySet[RawRecord], *, together: bool
+    ) -> HttpResponse | None:
+        records = list(queryset.order_by("pk"))
+
+        def split(note: str, dry_run: bool, expect: str | None) -> Curation:
+            return curation.curator_split(
+                records=records, together=together, actor=actor(request), note=note,
+                dry_run=dry_run, expect=expect,
+            )  # fmt: skip
 
         return curate(
-            self, request, queryset, action="split_out", title="Split out of their works",
-            explanation="Each record leaves its work and stands alone (a new ARK, or the ARK it "
-            "had before a merge) until a curator merges it again; dedup keeps the decision.",
-            items=[r.oai_identifier for r in queryset], each=split,
+            self, request, queryset,
+            action="split_out_together" if together else "split_out",
+            title="Split out together" if together else "Split out, each on its own",
+            explanation=(
+                "The records leave their work together and become one work of their own"
+                if together else "Each record leaves its work and stands alone"
+            ) + " (a new ARK, or the ARK it had before a merge); the work keeps its ARK with "
+            "the records that remain. Dedup keeps the decision: these records join others only "
+            "by a curator's merge.",
+            decide=split,
         )  # fmt: skip
 
 
@@ -435,31 +458,55 @@ def curate(
     action: str,
     title: str,
     explanation: str,
-    items: list[str],
-    each: Callable[[Any, str], str] | None = None,
-    together: Callable[[list[Any], str], str] | None = None,
+    decide: Callable[[str, bool, str | None], Curation],
 ) -> HttpResponse | None:
-    """A curator's action: first a page that asks why, then the identity service."""
+    """A curator's action: first a page that shows what it will do (a dry run of the decision)
+    and asks why; confirmed, the decision is applied if it still does what the page showed."""
     note = request.POST.get("note", "").strip()
-    if request.POST.get("confirmed") != "yes" or not note:
-        context = {
-            **model_admin.admin_site.each_context(request),
-            "opts": model_admin.model._meta,
-            "title": title,
-            "explanation": explanation,
-            "items": items,
-            "queryset": queryset,
-            "action": action,
-        }
-        return TemplateResponse(request, "admin/aggregation/curate.html", context)
+    shown = request.POST.get("plan", "")
+    warning = ""
+    if request.POST.get("confirmed") == "yes" and note and shown:
+        try:
+            done = decide(note, False, shown)
+        except CurationChanged as exc:
+            warning = str(exc)
+        except (CurationRefused, IdentityNotConfigured) as exc:
+            model_admin.message_user(request, str(exc), messages.ERROR)
+            return None
+        else:
+            for line in curation_messages(done):
+                model_admin.message_user(request, line)
+            return None
     try:
-        if together is not None:
-            model_admin.message_user(request, together(list(queryset), note))
-        for obj in queryset if each is not None else ():
-            model_admin.message_user(request, each(obj, note))  # type: ignore[misc]
+        preview, refused = decide(note, True, None), ""
     except (CurationRefused, IdentityNotConfigured) as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-    return None
+        preview, refused = None, str(exc)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "explanation": explanation,
+        "preview": preview,
+        "refused": refused,
+        "warning": warning,
+        "note": note,
+        "queryset": queryset,
+        "action": action,
+    }
+    return TemplateResponse(request, "admin/aggregation/curate.html", context)
+
+
+def curation_messages(done: Curation) -> list[str]:
+    """What a decision did, as the admin's messages say it."""
+    lines = [
+        f"{', '.join(p.identifier for p in items)}: in {ark}"
+        for ark, _, items in done.destinations()
+    ]
+    if done.survivor:
+        lines.insert(0, f"the works are now {done.survivor}")
+    lines += [f"{old} now resolves through {new}" for old, new in done.aliases.items()]
+    lines += [f"{ark} stands for its records again" for ark in done.revived]
+    return lines
 
 
 class MembershipInline(admin.TabularInline):
@@ -532,26 +579,31 @@ class WorkAdmin(admin.ModelAdmin):
     def explanation(self, obj: Work) -> str:
         why = selectors.explain_work(obj)
         matches = format_html_join(
-            "", "<li>{} = {}: {}</li>", ((m["a"], m["b"], m["explained"]) for m in why.matches)
-        )
+            "", "<li>{} = {}: {}</li>",
+            ((m["a_label"], m["b_label"], m["explained"]) for m in why.matches),
+        )  # fmt: skip
+        named = selectors.record_labels({pk for g in why.held for pk in g.members})
         held = format_html_join(
-            "", "<li>held for review ({}): records {}</li>",
-            ((g.reason, ", ".join(map(str, g.members))) for g in why.held),
+            "", "<li>held for review ({}): {}</li>",
+            ((g.reason, "; ".join(named.get(pk, f"record {pk}") for pk in g.members))
+             for g in why.held),
         )  # fmt: skip
         return format_html("<ul>{}{}</ul>", matches, held) if why.matches or why.held else "-"
 
     @admin.action(description="Merge the selected works into one (curator)")
     def merge_works(self, request: HttpRequest, queryset: QuerySet[Work]) -> HttpResponse | None:
-        def merge(works: list[Work], note: str) -> str:
-            survivor = identity.curator_merge(works=works, actor=actor(request), note=note)
-            return f"{len(works)} works are now {survivor.ark.ark}"
+        works = list(queryset)
+
+        def merge(note: str, dry_run: bool, expect: str | None) -> Curation:
+            return curation.curator_merge(
+                works=works, actor=actor(request), note=note, dry_run=dry_run, expect=expect
+            )
 
         return curate(
-            self, request, queryset.select_related("ark"), action="merge_works",
-            title="Merge works", together=merge,
-            explanation="The works become one. The oldest keeps its ARK (an institution's ARK "
-            "always survives); the others resolve through it. Dedup keeps the decision.",
-            items=[f"{w.ark.ark} {w.title[:100]}" for w in queryset.select_related("ark")],
+            self, request, queryset, action="merge_works", title="Merge works", decide=merge,
+            explanation="The selected works become one, and no other work changes. The oldest "
+            "keeps its ARK (an institution's ARK always survives); the others resolve through "
+            "it. Dedup keeps the decision.",
         )  # fmt: skip
 
 

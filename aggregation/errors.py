@@ -126,3 +126,7 @@ class CurationRefused(Exception):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class CurationChanged(CurationRefused):
+    """The decision would no longer do what the curator was shown (records moved meanwhile)."""

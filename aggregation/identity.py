@@ -40,7 +40,7 @@ from aggregation.dedup import DedupRecord, block_keys, check_cohesion, compare, 
 from aggregation.dedup import sort_key as dedup_sort_key
 from aggregation.dedup.cluster import connected_components
 from aggregation.dedup.settings import DEFAULT_SETTINGS
-from aggregation.errors import CurationRefused, IdentityNotConfigured
+from aggregation.errors import IdentityNotConfigured
 from aggregation.formats import FormatError
 from aggregation.formats.model import Product
 from aggregation.models import (
@@ -166,7 +166,7 @@ def match_changed(
     batch = settings.PIDSVC_DEDUP_BATCH
     for start in range(0, len(ids), batch):
         with transaction.atomic():
-            _lock()
+            lock()
             _match_batch(ids[start : start + batch], report)
         report.matched_records += len(ids[start : start + batch])
         if progress:
@@ -368,8 +368,8 @@ def assign_works(
         if not seed:
             break
         with transaction.atomic():
-            _lock()
-            scope = _closure(seed)
+            lock()
+            scope = closure(seed)
             _assign(scope, shoulder=shoulder, actor=actor, note=note, report=report)
             Membership.objects.filter(raw_id__in=scope, pending=True).update(pending=False)
         done += len(seed)
@@ -379,7 +379,7 @@ def assign_works(
     return report
 
 
-def _closure(seed: Iterable[int]) -> set[int]:
+def closure(seed: Iterable[int]) -> set[int]:
     """The seed records and everything whose Work can change with theirs: records matched to
     them, the other members of their Works, and records carrying the same institution ARK."""
     scope: set[int] = set()
@@ -441,10 +441,24 @@ def _load_scope(scope: set[int]) -> _Scope:
     return state
 
 
-def _assign(
-    scope: set[int], *, shoulder: Shoulder, actor: str, note: str, report: DedupReport
-) -> None:
+@dataclass
+class Planned:
+    """What identity would do with a scope: its groups and the plan for them, not yet applied."""
+
+    scope: set[int]
+    state: _Scope
+    works: dict[int, workplan.WorkState]
+    held: dict[frozenset[int], str]
+    groups: list[workplan.Group]
+    plan: workplan.IdentityPlan
+
+
+def plan_scope(scope: set[int], *, detached: Iterable[int] = ()) -> Planned:
+    """Group the records of ``scope`` and plan their Works (reads only). ``detached``: records
+    a curator takes out of their Works, planned as if they had none, so that each Work stays
+    with the records that remain in it."""
     state = _load_scope(scope)
+    state.work_of.update(dict.fromkeys(detached))
     matches = list(_pairs(scope, curator=False))
     curated = list(_pairs(scope, curator=True))
     works = _work_states({*state.work_of.values(), *state.first_work_of.values()})
@@ -457,9 +471,25 @@ def _assign(
         groups, work_of=state.work_of, first_work_of=state.first_work_of, works=works,
         carried=state.carried,
     )  # fmt: skip
-    _record_held(scope, held)
-    report.held += len(held)
-    _apply(plan, groups, state, works, shoulder=shoulder, actor=actor, note=note, report=report)
+    return Planned(scope, state, works, held, groups, plan)
+
+
+def apply_planned(
+    planned: Planned, *, shoulder: Shoulder, actor: str, note: str, report: DedupReport
+) -> dict[int, Work]:
+    """Write ``planned``; returns each group's Work (by group index)."""
+    _record_held(planned.scope, planned.held)
+    report.held += len(planned.held)
+    return _apply(
+        planned.plan, planned.groups, planned.state, planned.works, shoulder=shoulder,
+        actor=actor, note=note, report=report,
+    )  # fmt: skip
+
+
+def _assign(
+    scope: set[int], *, shoulder: Shoulder, actor: str, note: str, report: DedupReport
+) -> None:
+    apply_planned(plan_scope(scope), shoulder=shoulder, actor=actor, note=note, report=report)
 
 
 def _pairs(scope: set[int], *, curator: bool) -> Iterator[tuple[int, int]]:
@@ -533,7 +563,7 @@ def _apply(
     actor: str,
     note: str,
     report: DedupReport,
-) -> None:
+) -> dict[int, Work]:
     views = _instances(state.live)
     group_work: dict[int, Work] = {}
     fresh: list[int] = []
@@ -589,6 +619,7 @@ def _apply(
         ):
             report.updated += 1
     report.withdrawn += len([w for w in plan.withdrawn if works[w].status != Work.Status.WITHDRAWN])
+    return group_work
 
 
 # --- writing Works and their ARKs ---------------------------------------------------------------
@@ -859,74 +890,10 @@ def _withdraw(work: Work, *, actor: str, note: str) -> None:
     )
 
 
-# --- curators ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def curator_merge(*, works: list[Work], actor: str, note: str) -> Work:
-    """Make ``works`` one: the identity rules decide which keeps its ARK (the oldest, or an
-    institution's). The decision is stored, so later runs keep it."""
-    if len(works) < 2:
-        raise CurationRefused("choose at least two works to merge", field="works")
-    if not note.strip():
-        raise CurationRefused(
-            "say why the works are one (it goes into the ARKs' history)", field="note"
-        )
-    live = list(Work.objects.filter(pk__in=[w.pk for w in works]).select_related("ark"))
-    if any(w.status != Work.Status.LIVE for w in live):
-        raise CurationRefused("only live works can be merged", field="works")
-    if len({w.ark_id for w in live if w.adopted}) > 1:
-        raise CurationRefused(
-            "two institutions' ARKs are never merged into one another", field="works"
-        )
-    anchors = []
-    for work in live:
-        anchor = Membership.objects.filter(work=work, live=True).order_by("raw_id").first()
-        if anchor is None:
-            raise CurationRefused(f"work {work.ark.ark} has no live record", field="works")
-        anchors.append(anchor.raw_id)
-    first = anchors[0]
-    for other in anchors[1:]:
-        a, b = min(first, other), max(first, other)
-        decision = {"rule": "curator", "scores": {}, "curator": True, "actor": actor, "note": note}
-        Match.objects.update_or_create(a_id=a, b_id=b, defaults=decision)
-    Membership.objects.filter(raw_id__in=anchors).update(isolated=False)
-    _settle(anchors, actor=actor, note=note)
-    return Work.objects.get(pk=Membership.objects.get(raw_id=first).work_id)
-
-
-@transaction.atomic
-def curator_split(*, raw: RawRecord, actor: str, note: str) -> Work:
-    """Take a record out of its Work: it stands alone (its own Work: a new ARK, or the one it
-    had before a merge) until a curator merges it somewhere; the Work keeps its ARK by the
-    usual rule."""
-    if not note.strip():
-        raise CurationRefused("say why the record is not part of the work", field="note")
-    membership = Membership.objects.filter(raw=raw).first()
-    if membership is None or membership.work_id is None:
-        raise CurationRefused("this record has not been through dedup yet", field="raw")
-    if not Membership.objects.filter(work_id=membership.work_id).exclude(raw=raw).exists():
-        raise CurationRefused("the record is its work's only record", field="raw")
-    Match.objects.filter(Q(a=raw) | Q(b=raw), curator=True).delete()
-    membership.isolated = True
-    membership.save(update_fields=["isolated"])
-    _settle([raw.pk], actor=actor, note=note)
-    return Work.objects.get(pk=Membership.objects.get(raw=raw).work_id)
-
-
-def _settle(records: list[int], *, actor: str, note: str) -> None:
-    _lock()
-    Membership.objects.filter(raw_id__in=records).update(pending=True)
-    shoulder = works_shoulder()
-    scope = _closure(records)
-    _assign(scope, shoulder=shoulder, actor=actor, note=note, report=DedupReport())
-    Membership.objects.filter(raw_id__in=scope).update(pending=False)
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _lock() -> None:
+def lock() -> None:
     """Dedup batches run one at a time, whoever runs them (two harvests finishing together, a
     curator): taken inside each batch's transaction, released when it commits. SQLite runs one
     writing transaction at a time anyway."""

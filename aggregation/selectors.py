@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -210,10 +211,13 @@ def explain_work(work: Work) -> WorkExplanation:
     ]
     ids = [m.record for m in members]
     named = {m.record: m.oai_identifier for m in members}
+    labels = {m.record: f"{m.source}: {m.oai_identifier}" for m in members}
     matches = [
         {
             "a": named[m.a_id],
             "b": named[m.b_id],
+            "a_label": labels[m.a_id],
+            "b_label": labels[m.b_id],
             "rule": m.rule,
             "scores": m.scores,
             "curator": m.curator,
@@ -223,8 +227,19 @@ def explain_work(work: Work) -> WorkExplanation:
             if not m.curator
             else f"joined by {m.actor}: {m.note}",
         }
+        # Each pair is one row (stored with a < b), so each is named once.
         for m in Match.objects.filter(a_id__in=ids, b_id__in=ids).order_by("a_id", "b_id")
     ]
     held = [g for g in HeldGroup.objects.filter(open=True) if set(g.members) & set(ids)]
     merged = list(work.merged_works.order_by("pk").values_list("ark__ark", flat=True))
     return WorkExplanation(members, matches, held, merged)
+
+
+def record_labels(records: Iterable[int]) -> dict[int, str]:
+    """Harvested records as people name them: ``source: OAI identifier``."""
+    return {
+        pk: f"{source}: {identifier}"
+        for pk, source, identifier in RawRecord.objects.filter(pk__in=set(records)).values_list(
+            "pk", "source__name", "oai_identifier"
+        )
+    }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from aggregation import services
+from aggregation import identity, services
 from aggregation.models import HarvestRun, Source
 from arks import services as ark_services
 from arks.models import Shoulder
@@ -103,3 +103,13 @@ PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <ListRecords>{records}</ListRecords>
 </OAI-PMH>
 """
+
+
+def one_item_from_three_sources(folder: Path, rec: Rec) -> list[PageSource]:
+    """``rec`` harvested from Repo A, B and C (each with its own URL), then dedup: one work."""
+    works_shoulder()
+    sources = [PageSource(folder / n, f"Repo {n.upper()}") for n in "abc"]
+    for n, source in zip("abc", sources, strict=True):
+        source.publish({"1": rec.but(url=f"https://repo-{n}.example/items/1")})
+    identity.run_dedup()
+    return sources

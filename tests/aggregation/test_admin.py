@@ -169,7 +169,7 @@ def test_held_runs_are_released_or_discarded_from_the_admin(browser, oai_server,
     oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL[:3])), verb="ListRecords")
     third = factories.harvest(source, full=True, sleeps=sleeps)
     page = action(browser, "harvestrun", "discard", [third.pk, second.pk])
-    assert f"Run #{second.pk} is succeeded, neither held nor failed" in page.content.decode()
+    assert f"run #{second.pk} is succeeded, neither held nor failed" in page.content.decode()
     third.refresh_from_db()
     assert third.status == Status.DISCARDED
     assert RawRecord.objects.filter(deleted=True).count() == 28

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from aggregation import identity
+from aggregation import curation, identity
 from aggregation.errors import CurationRefused
 from aggregation.models import HeldGroup, Match, Membership, RawRecord, Work
 from arks import services as ark_services
@@ -219,18 +219,18 @@ def test_curators_merge_and_split_with_history(client, sources):
     first, second = work_of(a, "1"), work_of(b, "x")
     assert first != second  # a translated title alone is not enough
     with pytest.raises(CurationRefused):
-        identity.curator_merge(works=[first, second], actor="admin:eva", note="")
-    survivor = identity.curator_merge(
+        curation.curator_merge(works=[first, second], actor="admin:eva", note="")
+    done = curation.curator_merge(
         works=[first, second], actor="admin:eva", note="Same article, Spanish title in B"
     )
-    assert survivor == first == work_of(b, "x")
+    assert done.survivor == first.ark.ark == work_of(b, "x").ark.ark
     merge = ArkEvent.objects.get(ark=second.ark, action="merge")
     assert (merge.actor, merge.note) == ("admin:eva", "Same article, Spanish title in B")
     assert identity.run_dedup(full=True).merged == 0  # later runs keep the curator's decision
     assert work_of(b, "x") == first
     raw = RawRecord.objects.get(oai_identifier=b.identifier("x"))
-    alone = identity.curator_split(raw=raw, actor="admin:eva", note="Different edition")
-    assert alone == second  # the record takes its former ARK back
+    alone = curation.curator_split(records=[raw], actor="admin:eva", note="Different edition")
+    assert alone.records[raw.pk].ark == second.ark.ark  # the record takes its former ARK back
     assert "unmerge" in events(second.ark)
     identity.run_dedup(full=True)
     assert work_of(b, "x") == second and work_of(a, "1") == first
