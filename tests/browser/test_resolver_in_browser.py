@@ -85,3 +85,60 @@ def test_unknown_ark_page_points_to_its_shoulder(live_service, browser, shoulder
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "ark:99999/b7nothere is not known to this resolver" in main
     assert "delegated to Universidade Federal Exemplo" in main
+
+
+def lines_of(browser, element) -> float:
+    """How many lines of text ``element`` takes: its boxes (one per line of inline text) times
+    its height in lines (an inline block that wraps inside is one box, several lines high)."""
+    return browser.execute_script(
+        "const e = arguments[0], line = parseFloat(getComputedStyle(e).lineHeight);"
+        "return e.getClientRects().length * Math.round(e.getBoundingClientRect().height / line);",
+        element,
+    )
+
+
+REASON = "Retracted at the authors' request after an error in the data was found"
+
+
+def withdrawn(shoulder):
+    """A withdrawn ARK long enough, hyphens and all, to reach the end of a line of text."""
+    data = services.ArkData(target="https://repositorio.example.br/handle/1/42", what="Retratado")
+    ark = services.register_ark(
+        text="ark:99999/b7-2024-retracted-article-000417",
+        owner=shoulder.organization,
+        actor="test:browser",
+        data=data,
+    )
+    services.tombstone(ark=ark, actor="test:browser", reason=REASON)
+    return ark
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_tombstone_says_its_reason_once_and_keeps_each_ark_on_one_line(
+    live_service, browser, shoulder, width
+):
+    ark, reason = withdrawn(shoulder), REASON
+    browser.set_window_size(width, 900)
+    browser.get(f"{live_service}{ark.ark}")
+    screenshot(browser, f"tombstone-{width}")
+
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert main.count(reason) == 1, main
+    arks = browser.find_elements(By.CSS_SELECTOR, "main .ark")
+    # The line above the heading, the sentence that cites it and the ARK field name it.
+    assert sum(ark.ark in element.text for element in arks) >= 3
+    for element in arks:  # those, and the shoulder and NAAN of its support statement
+        assert lines_of(browser, element) == 1, f"{element.text!r} is broken across lines"
+
+
+def test_on_a_phone_the_tombstone_still_fits_the_screen(live_service, browser, shoulder):
+    ark = withdrawn(shoulder)
+    browser.set_window_size(360, 800)
+    browser.get(f"{live_service}{ark.ark}")
+    screenshot(browser, "tombstone-phone")
+    viewport, page = browser.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+    )
+    assert page <= viewport  # nothing sticks out sideways: long ARKs wrap where they must
+    for element in browser.find_elements(By.CSS_SELECTOR, "main .ark"):
+        assert element.rect["x"] + element.rect["width"] <= viewport, element.text
