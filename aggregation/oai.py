@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Final, Protocol
 
 import requests
@@ -154,18 +153,22 @@ def _html_title(body: bytes) -> str:
     return " ".join(found.group(1).decode("utf-8", "replace").split())[:120] if found else ""
 
 
-def parse_oai(body: bytes, *, content_type: str = "", url: str = "") -> etree._Element:
-    """The root of an OAI-PMH response, parsed with ``aggregation.xmlsafe``; typed errors for an
-    HTML page, an empty body, malformed or unsafe XML, or another XML document."""
+def parse_oai(
+    body: bytes, *, content_type: str = "", url: str = "", from_file: bool = False
+) -> etree._Element:
+    """The root of an OAI-PMH response (from a server, or saved in a file), parsed with
+    ``aggregation.xmlsafe``; typed errors for an HTML page, an empty body, malformed or unsafe
+    XML, or another XML document."""
+    came = "it is" if from_file else "the server sent"
     if not body.strip():
-        raise NotOaiResponse("the server sent an empty body, not an OAI-PMH response", url=url)
+        raise NotOaiResponse(f"{came} an empty body, not an OAI-PMH response", url=url)
     if looks_like_html(body, content_type):
         title = _html_title(body)
         shown = f" titled {title!r}" if title else ""
+        kind = "" if from_file else f" ({content_type or 'no content type'})"
+        hint = "" if from_file else ": is the base URL right?"
         raise NotOaiResponse(
-            f"the server sent an HTML page{shown} ({content_type or 'no content type'}), "
-            "not an OAI-PMH response: is the base URL right?",
-            url=url,
+            f"{came} an HTML page{shown}{kind}, not an OAI-PMH response{hint}", url=url
         )
     try:
         root = xmlsafe.parse(body)
@@ -471,68 +474,6 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         raise ChunkedEncodingError(exc) from exc
     except (SSLError, urllib3.exceptions.HTTPError) as exc:
         raise requests.ConnectionError(exc) from exc
-
-
-# --- from a folder (offline ingest) -------------------------------------------------------------
-
-
-class FolderClient:
-    """OAI-PMH pages saved as files: every ``*.xml`` but ``Identify*.xml``, in name order, is one
-    ListRecords page; the "token" of a page is the name of the file that follows it. Resumption
-    tokens inside the files are ignored (they point at a server that is not asked)."""
-
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        if not self.folder.is_dir():
-            raise NotOaiResponse(f"{self.folder} is not a folder", url=str(self.folder))
-
-    def _pages(self) -> list[Path]:
-        return sorted(p for p in self.folder.glob("*.xml") if not p.name.startswith("Identify"))
-
-    def identify(self) -> Identity:
-        found = sorted(self.folder.glob("Identify*.xml"))
-        if not found:
-            return Identity(repository_name=self.folder.name)
-        root = self._read(found[0])
-        check_errors(root, url=str(found[0]))
-        return read_identify(root)
-
-    def _read(self, path: Path) -> etree._Element:
-        return parse_oai(path.read_bytes(), url=str(path))
-
-    def list_records(
-        self, *, prefix: str, set_spec: str = "", from_: str = "", until: str = "", token: str = ""
-    ) -> Page:
-        pages = self._pages()
-        if not pages:
-            return Page(records=(), token="", response_date="", url=str(self.folder))
-        names = [p.name for p in pages]
-        if token and token not in names:
-            raise BadResumptionToken(
-                "badResumptionToken", f"no page {token!r} in {self.folder}", url=str(self.folder)
-            )
-        index = names.index(token) if token else 0
-        root = self._read(pages[index])
-        empty = check_errors(root, url=str(pages[index]))
-        page = parse_page(root, url=str(pages[index]), empty=empty)
-        following = names[index + 1] if index + 1 < len(names) else ""
-        return Page(
-            records=page.records,
-            token=following,
-            response_date=page.response_date,
-            url=page.url,
-            complete_list_size=None,
-            problems=page.problems,
-        )
-
-
-def client_for(
-    url: str, *, policy: HttpPolicy | None = None, sleep: Sleep = time.sleep,
-    on_wait: OnWait | None = None,
-) -> Client:  # fmt: skip
-    if url.lower().startswith(("http://", "https://")):
-        return HttpClient(url, policy=policy, sleep=sleep, on_wait=on_wait)
-    return FolderClient(url)
 
 
 # --- the loop guard -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from aggregation import harvest, oai, owner, quality, selectors
+from aggregation import folder, harvest, oai, owner, quality, selectors
 from aggregation.errors import (
     HarvestConflict,
     HarvestError,
@@ -304,7 +304,7 @@ def run_harvest(
     waits = harvest.Waits(sleep=sleep)
     try:
         policy = http_policy()
-        client = oai.client_for(run.source.url, policy=policy, sleep=waits.wait, on_wait=waits.note)
+        client = _client_for(run.source, policy=policy, waits=waits)
         deadline = policy.longest_request() + PAGE_WORK_SECONDS
         harvest.execute(run, client, waits=waits, on_progress=on_progress, page_deadline=deadline)
         _finish(run)
@@ -329,6 +329,12 @@ def run_harvest(
         raise
     run.refresh_from_db()
     return run
+
+
+def _client_for(source: Source, *, policy: oai.HttpPolicy, waits: harvest.Waits) -> oai.Client:
+    if source.is_folder:
+        return folder.FolderClient(source.url)
+    return oai.HttpClient(source.url, policy=policy, sleep=waits.wait, on_wait=waits.note)
 
 
 def _claim(run_id: int) -> HarvestRun | None:

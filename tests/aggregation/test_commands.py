@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import signal
 import socket
@@ -17,7 +18,7 @@ from django_celery_beat.models import PeriodicTask
 from aggregation.models import HarvestRun, RawRecord, Source
 from tests import support
 from tests.aggregation import factories
-from tests.oaipmh_server import DSPACE_58, Reply, fixture, page_with, records_of
+from tests.oaipmh_server import DSPACE_58, Reply, fixture, page_with, paginate, records_of
 
 Status = HarvestRun.Status
 
@@ -112,6 +113,22 @@ def test_a_failed_harvest_exits_non_zero_with_the_reason(oai_server):
     done = harvest_process(factories.source(oai_server.url).name)
     assert done.returncode == 1
     assert "cannotDisseminateFormat" in done.stderr and "HTTP 422" in done.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_folder_harvest_names_the_file_and_what_is_wrong(tmp_path):
+    pages = paginate(fixture(DSPACE_58), 20)
+    (tmp_path / "page1.xml").write_bytes(pages[0])
+    (tmp_path / "page2.xml").write_bytes(pages[1].replace(b"</ListRecords>", b""))
+    (tmp_path / "page3.xml.gz").write_bytes(gzip.compress(pages[2]))
+    source = factories.source(str(tmp_path))
+    done = harvest_process(source.name, "--full")
+    assert done.returncode == 1
+    assert "page file page2.xml: not well-formed XML" in done.stderr, done.stderr
+    (tmp_path / "page2.xml").write_bytes(pages[1])
+    done = harvest_process(source.name, "--full")  # resumes at page2.xml
+    assert done.returncode == 0, done.stderr
+    assert RawRecord.objects.filter(source=source).count() == 58
 
 
 @pytest.mark.django_db(transaction=True)

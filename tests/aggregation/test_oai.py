@@ -6,6 +6,8 @@ behaviours through whole harvest runs.
 
 from __future__ import annotations
 
+import gzip
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -20,10 +22,10 @@ from aggregation.errors import (
     ResumptionLoop,
     TransientHarvestError,
 )
+from aggregation.folder import FolderClient
 from aggregation.oai import (
     DAY,
     SECONDS,
-    FolderClient,
     HttpClient,
     HttpPolicy,
     TokenGuard,
@@ -344,16 +346,54 @@ def test_from_is_written_at_the_granularity():
     assert oai_datestamp(moment, SECONDS) == "2024-06-03T19:51:16Z"
 
 
-def test_a_folder_of_pages_is_read_in_name_order(tmp_path):
+def test_a_folder_of_pages_is_read_in_natural_name_order(tmp_path):
     pages = paginate(fixture(DSPACE_58), 25)
-    for n, page in enumerate(pages):
-        (tmp_path / f"page-{n:03}.xml").write_bytes(page)
+    for n, page in zip((2, 10, 9), pages, strict=True):  # page10 comes after page9
+        (tmp_path / f"page{n}.xml").write_bytes(page)
     (tmp_path / "Identify.xml").write_bytes(identify(SECONDS))
+    (tmp_path / "README.txt").write_text("saved from https://example.org/oai")
+    (tmp_path / ".page1.xml").write_text("an editor's backup")
     folder = FolderClient(tmp_path)
     assert folder.identify().granularity == SECONDS
     first = folder.list_records(prefix="oai_dc")
-    assert first.token == "page-001.xml"
-    last = folder.list_records(prefix="oai_dc", token="page-002.xml")
-    assert last.token == "" and len(last.records) == 8
+    assert first.token == "page9.xml" and len(first.records) == 25
+    last = folder.list_records(prefix="oai_dc", token="page10.xml")
+    assert last.token == "" and len(last.records) == 25
     with pytest.raises(BadResumptionToken):
         folder.list_records(prefix="oai_dc", token="gone.xml")
+
+
+def test_a_folder_may_hold_gzip_compressed_pages(tmp_path):
+    pages = paginate(fixture(DSPACE_58), 25)
+    (tmp_path / "page1.xml.gz").write_bytes(gzip.compress(pages[0]))
+    (tmp_path / "page2.xml").write_bytes(pages[1])
+    (tmp_path / "Identify.xml.gz").write_bytes(gzip.compress(identify(SECONDS)))
+    folder = FolderClient(tmp_path)
+    assert folder.identify().granularity == SECONDS
+    first = folder.list_records(prefix="oai_dc")
+    assert (len(first.records), first.token) == (25, "page2.xml")
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "error", "why"),
+    [
+        ("page2.xml", fixture("sickle-synthetic/ListRecordsBroken.xml"), MalformedPage,
+         "not well-formed|malformed|XML"),
+        ("page2.xml", b"<html><title>Saved login page</title></html>", NotOaiResponse,
+         "it is an HTML page titled 'Saved login page', not an OAI-PMH response$"),
+        ("page2.xml", fixture("sickle-synthetic/cannotDisseminateFormat.xml"), OaiError,
+         "cannotDisseminateFormat"),
+        ("page2.xml.gz", b"not gzip at all", MalformedPage, "not a readable gzip file"),
+        ("page2.xml.gz", gzip.compress(b"x" * 60_000_000), MalformedPage,
+         r"larger than 52,428,800 bytes \(decompressed\)"),
+    ],
+)  # fmt: skip
+def test_a_bad_page_file_is_named_with_what_is_wrong(tmp_path, monkeypatch, name, body, error, why):
+    pages = paginate(fixture(DSPACE_58), 25)
+    (tmp_path / "page1.xml").write_bytes(pages[0])
+    (tmp_path / name).write_bytes(body)
+    folder = FolderClient(tmp_path)
+    folder.list_records(prefix="oai_dc")
+    with pytest.raises(error, match=f"^page file {re.escape(name)}: .*({why})") as raised:
+        folder.list_records(prefix="oai_dc", token=name)
+    assert raised.value.url == str(tmp_path / name)
