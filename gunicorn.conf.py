@@ -16,7 +16,39 @@ for it; try ``WEB_CONCURRENCY`` at twice the CPUs plus one.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 timeout = 30
+
+# Prometheus metrics (ops.metrics) from every worker: each writes its counters to files in
+# PROMETHEUS_MULTIPROC_DIR, and a scrape, whichever worker answers it, sums them. The master
+# sets the variable before it forks any worker; without one, it makes a directory of its own
+# (removed at exit). Files an earlier server left would be summed in too, so they are removed
+# at start; a dead worker's counters stay in the sums.
+_made_metrics_dir: list[str] = []
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="pidsvc-metrics-")
+        _made_metrics_dir.append(folder)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for old in Path(folder).glob("*.db"):
+        old.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # drops its live gauges, if any
+
+
+def on_exit(server):
+    for folder in _made_metrics_dir:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -7,18 +7,27 @@ API's rate limits do not apply to them.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from arks import export, selectors
 from arks.representations import public_url
-from ops import health
+from ops import health, metrics
 
 TEXT = "text/plain; charset=utf-8"
 XML = "application/xml; charset=utf-8"
@@ -54,6 +63,35 @@ def ready(request: HttpRequest) -> HttpResponse:
     # The answer is the report: Django would log every 503 as a server error as well.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+# Headers a proxy adds: a request that carries one came through a proxy, whose own address
+# (perhaps loopback, on the same machine) says nothing about the client's.
+_PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+@never_cache
+@require_safe
+def prometheus(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for the addresses ``PIDSVC_METRICS_ALLOW`` lists (loopback by
+    default), scraped directly: a request relayed by a proxy is refused."""
+    if any(h in request.META for h in _PROXY_HEADERS) or not _metrics_allowed(
+        request.META.get("REMOTE_ADDR", "")
+    ):
+        return HttpResponseForbidden(
+            "metrics are not served to this address (PIDSVC_METRICS_ALLOW)\n", content_type=TEXT
+        )
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _metrics_allowed(remote: str) -> bool:
+    try:
+        address = ipaddress.ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 on a dual-stack socket
+    return any(address in network for network in settings.PIDSVC_METRICS_ALLOW)
 
 
 # --- for crawlers and browsers ------------------------------------------------------------------

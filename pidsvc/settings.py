@@ -7,7 +7,9 @@ lives in files under ``var/``. Production sets ``DATABASE_URL`` (PostgreSQL) and
 
 from __future__ import annotations
 
+import os
 import re
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.metrics.RequestMetrics",  # outermost: it counts every answer, adds no header
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,5 +295,20 @@ PIDSVC_DEDUP_BATCH = env_int("PIDSVC_DEDUP_BATCH", 2000, minimum=1)
 
 # Seconds each readiness check (database, broker, cache) of /health/ready may take.
 PIDSVC_HEALTH_TIMEOUT = env_int("PIDSVC_HEALTH_TIMEOUT", 3, minimum=1)
+
+
+def _networks(name: str, default: list[str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(item, strict=False) for item in env_list(name, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc} (addresses or CIDRs, comma-separated)") from None
+
+
+# prometheus_client takes PROMETHEUS_MULTIPROC_DIR set at all, even to nothing (a blank line of
+# an env file), for multiprocess mode, and would write its files in the current directory.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == "":
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+# Who may read /metrics: addresses or networks (CIDR), comma-separated. Loopback by default.
+PIDSVC_METRICS_ALLOW = _networks("PIDSVC_METRICS_ALLOW", ["127.0.0.0/8", "::1/128"])
 # URLs per sitemap file: the sitemaps.org protocol's limit (https://www.sitemaps.org/protocol.html).
 PIDSVC_SITEMAP_URLS = 50_000

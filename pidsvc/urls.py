@@ -21,6 +21,7 @@ urlpatterns = [
     # Operating it: health for load balancers, metrics, files for crawlers and browsers.
     path("health", ops.live, name="health"),
     path("health/ready", ops.ready, name="health-ready"),
+    path("metrics", ops.prometheus, name="metrics"),
     path("robots.txt", ops.robots, name="robots"),
     path("sitemap.xml", ops.sitemap_index, name="sitemap"),
     path("sitemaps/arks-<int:start>.xml", ops.sitemap_page, name="sitemap-page"),

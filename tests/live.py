@@ -55,6 +55,7 @@ def _log_tail(log: Path, limit: int = 6000) -> str:
 class _Service:
     def __init__(self, url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
         self.url, self.proc, self.log = url, proc, log
+        self.metrics_dir = log.parent / "metrics"
         self.test_started_at = 0  # offset in the log where the current test began
 
     def log_since_test_started(self, limit: int = 6000) -> str:
@@ -92,6 +93,8 @@ def _service_process(
         LOG_LEVEL="WARNING",
         PIDSVC_API_RATE_READ="1000000/min",
         PIDSVC_API_RATE_WRITE="1000000/min",
+        # Where the workers keep their metrics (gunicorn.conf.py), for tests to look into.
+        PROMETHEUS_MULTIPROC_DIR=str(var_dir / "metrics"),
     )
     collect = subprocess.run(
         support.manage("collectstatic", "--noinput", "-v", "0"),
@@ -136,3 +139,9 @@ def live_service(_service_process: _Service, transactional_db: None) -> Iterator
     _service_process.test_started_at = _service_process.log.stat().st_size
     yield _service_process.url
     _service_process.check_alive()
+
+
+@pytest.fixture
+def live_metrics_dir(_service_process: _Service) -> Path:
+    """The service's PROMETHEUS_MULTIPROC_DIR: one file per worker and kind of metric."""
+    return _service_process.metrics_dir
