@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # The middleware whose effect on the view's redirect ``_Policy`` reproduces, in this order.
 MIRRORED_MIDDLEWARE = (
     "ops.metrics.RequestMetrics",  # adds no header; the fast path counts its own answers
+    "ops.probes.HealthProbes",  # answers /health only, never an ARK
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

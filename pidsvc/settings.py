@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ops.metrics.RequestMetrics",  # outermost: it counts every answer, adds no header
+    "ops.probes.HealthProbes",  # /health answered whatever the Host, before HTTPS redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -98,3 +98,17 @@ def test_health_is_not_throttled(client: Client, settings) -> None:
     for _ in range(3):
         assert client.get("/health/ready").status_code == 200
         assert client.get("/health").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_probes_by_address_and_over_plain_http_are_answered(
+    client: Client, settings, path: str
+) -> None:
+    # A load balancer names the node by its address, and probes it over HTTP inside the network.
+    settings.ALLOWED_HOSTS = ["ark.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(path, HTTP_HOST="10.0.3.7:8000").status_code == 200
+    # Everything else still goes through host validation and the HTTPS redirect.
+    assert client.get("/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+    assert client.get("/", HTTP_HOST="ark.example.org").status_code == 301
