@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from aggregation import curation, selectors, services
+from aggregation import curation, selectors, services, stage
 from aggregation.curation import Curation
 from aggregation.errors import (
     CurationChanged,
@@ -232,7 +232,8 @@ class HarvestRunAdmin(admin.ModelAdmin):
     actions = ["release", "discard", "resume"]
     ordering = ["-id"]
     fieldsets = [
-        (None, {"fields": ["source", "mode", "status", "actor", "live", "gate_summary"]}),
+        (None, {"fields": ["source", "mode", "status", "actor", "live", "gate_summary",
+                           "next_stage_summary"]}),
         ("Counters", {"fields": ["records_new", "records_updated", "records_deleted",
                                  "records_unchanged", "records_failed", "pages",
                                  "complete_list_size"]}),
@@ -274,6 +275,15 @@ class HarvestRunAdmin(admin.ModelAdmin):
             "; ".join(reasons),
             json.dumps({k: v for k, v in obj.gate.items() if k != "reasons"}),
         )
+
+    @admin.display(description="next stage")
+    def next_stage_summary(self, obj: HarvestRun) -> str:
+        """What dedup and identity did after the run, with a link to the works."""
+        text = stage.describe(obj.next_stage)
+        if obj.next_stage.get("state") != "done":
+            return text
+        works = reverse("admin:aggregation_work_changelist")
+        return format_html('{} · <a href="{}">works</a>', text, works)
 
     @admin.display(description="errors")
     def error_table(self, obj: HarvestRun) -> str:

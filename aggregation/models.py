@@ -121,6 +121,11 @@ class HarvestRun(models.Model):
     gate = models.JSONField(
         default=dict, blank=True, help_text="What the quality gate measured and decided."
     )
+    next_stage = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The stage after the harvest (dedup and identity): queued, then what it did.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -26,10 +26,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from aggregation import folder, harvest, oai, owner, quality, selectors
+from aggregation import folder, harvest, identity, oai, owner, quality, selectors
 from aggregation.errors import (
     HarvestConflict,
     HarvestError,
+    IdentityNotConfigured,
     InvalidSource,
     PermanentHarvestError,
     TransientHarvestError,
@@ -280,6 +281,7 @@ def harvest_in_foreground(
     run = run_harvest(run_id=run.pk, on_progress=on_progress, sleep=sleep)
     if run.status == Status.SUCCEEDED:
         _enqueue("aggregation.tasks.after_harvest", run.pk)
+        run.refresh_from_db()  # a task run at once (CELERY_TASK_ALWAYS_EAGER) noted its outcome
     return run
 
 
@@ -378,7 +380,11 @@ def _finish(run: HarvestRun) -> None:
                 locked.status = Status.HELD
             else:
                 locked.records_deleted += _withdraw(locked)
-        locked.save(update_fields=["status", "finished_at", "gate", "records_deleted"])
+        if locked.status == Status.SUCCEEDED:  # whoever ran it sends the next stage on
+            locked.next_stage = _queued()
+        locked.save(
+            update_fields=["status", "finished_at", "gate", "records_deleted", "next_stage"]
+        )
 
 
 def _assess(run: HarvestRun) -> quality.GateDecision:
@@ -416,7 +422,8 @@ def release_run(*, run: HarvestRun, actor: str) -> HarvestRun:
     locked.records_deleted += _withdraw(locked)
     locked.status = Status.SUCCEEDED
     locked.gate = {**locked.gate, "released_by": actor, "released_at": _now()}
-    locked.save(update_fields=["status", "records_deleted", "gate"])
+    locked.next_stage = _queued()
+    locked.save(update_fields=["status", "records_deleted", "gate", "next_stage"])
     _enqueue("aggregation.tasks.after_harvest", locked.pk)
     return locked
 
@@ -443,6 +450,39 @@ def _held(run: HarvestRun) -> HarvestRun:
 
 def _now() -> str:
     return timezone.now().isoformat(timespec="seconds")
+
+
+# --- the next stage -----------------------------------------------------------------------------
+
+
+def _queued() -> dict[str, object]:
+    return {"state": "queued", "at": _now()}
+
+
+def run_next_stage(*, run_id: int) -> dict[str, object] | None:
+    """The stage after a harvest run succeeded (or a held run was released): dedup and identity
+    for the records that changed (``aggregation.identity``), its outcome noted on the run (the
+    run's admin page and ``manage.py harvest`` show it). Idempotent: a second delivery finds
+    nothing left to do. A run that no longer exists means "all sources"."""
+    run = HarvestRun.objects.select_related("source").filter(pk=run_id).first()
+    try:
+        report = identity.run_dedup(source=run.source if run else None)
+    except IdentityNotConfigured as exc:
+        # Nothing is lost: the records stay to be matched by the next run that can mint.
+        log.error("dedup after harvest run %s did not run: %s", run_id, exc)
+        _note_next_stage(run_id, {"state": "not run", "at": _now(), "error": str(exc)})
+        return None
+    except Exception as exc:  # a bug: noted on the run, then raised for the worker's log
+        _note_next_stage(run_id, {"state": "failed", "at": _now(), "error": repr(exc)})
+        raise
+    outcome = report.as_dict()
+    _note_next_stage(run_id, {"state": "done", "at": _now(), "report": outcome})
+    log.info("dedup after harvest run %s: %s", run_id, outcome)
+    return outcome
+
+
+def _note_next_stage(run_id: int, outcome: dict[str, object]) -> None:
+    HarvestRun.objects.filter(pk=run_id).update(next_stage=outcome)
 
 
 # --- the sweeper --------------------------------------------------------------------------------

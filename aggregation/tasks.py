@@ -14,8 +14,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from aggregation import identity, services
-from aggregation.errors import IdentityNotConfigured, TransientHarvestError
+from aggregation import services
+from aggregation.errors import TransientHarvestError
 from aggregation.models import HarvestRun
 
 log = logging.getLogger(__name__)
@@ -42,17 +42,8 @@ def harvest_run(self, run_id: int) -> str:
 @shared_task(acks_late=True)
 def after_harvest(run_id: int) -> dict[str, object] | None:
     """The next stage after a harvest run succeeded (or a held run was released): dedup and
-    identity for the records that changed (``aggregation.identity``). Idempotent: a second
-    delivery finds nothing left to do. A run that no longer exists means "all sources"."""
-    run = HarvestRun.objects.select_related("source").filter(pk=run_id).first()
-    try:
-        report = identity.run_dedup(source=run.source if run else None)
-    except IdentityNotConfigured as exc:
-        # Nothing is lost: the records stay to be matched by the next run that can mint.
-        log.error("dedup after harvest run %s did not run: %s", run_id, exc)
-        return None
-    log.info("dedup after harvest run %s: %s", run_id, report.as_dict())
-    return report.as_dict()
+    identity, its outcome noted on the run (``services.run_next_stage``)."""
+    return services.run_next_stage(run_id=run_id)
 
 
 @shared_task(acks_late=True)

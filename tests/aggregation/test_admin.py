@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aggregation import services, tasks
 from aggregation.models import HarvestRun, RawRecord, Source
-from tests.aggregation import factories
+from tests.aggregation import factories, identity_support
 from tests.oaipmh_server import (
     DSPACE_58,
     Reply,
@@ -146,6 +146,18 @@ def test_run_history_shows_counters_errors_and_live_progress(browser, oai_server
     text = live.content.decode()
     assert 'http-equiv="refresh"' in text
     assert "69% of 58" in text and "heartbeat 0 s ago" in text
+
+
+def test_a_runs_page_shows_what_the_next_stage_did(browser, oai_server, sleeps):
+    identity_support.works_shoulder()
+    factories.dspace_server(oai_server)
+    run = factories.harvest(factories.source(oai_server.url), sleeps=sleeps)
+    url = reverse("admin:aggregation_harvestrun_change", args=[run.pk])
+    assert "queued at " in browser.get(url).content.decode()
+    report = services.run_next_stage(run_id=run.pk)
+    text = browser.get(url).content.decode()
+    assert f"58 records matched; {report['new_works']} works created" in text
+    assert f'<a href="{reverse("admin:aggregation_work_changelist")}">works</a>' in text
 
 
 @pytest.mark.django_db(transaction=True)

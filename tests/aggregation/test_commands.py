@@ -15,9 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
-from aggregation.models import HarvestRun, RawRecord, Source
+from aggregation.models import HarvestRun, RawRecord, Source, Work
 from tests import support
-from tests.aggregation import factories
+from tests.aggregation import factories, identity_support
 from tests.oaipmh_server import DSPACE_58, Reply, fixture, page_with, paginate, records_of
 
 Status = HarvestRun.Status
@@ -29,10 +29,12 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def harvest_process(name: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def harvest_process(
+    name: str, *args: str, timeout: int = 120, **env: str
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         support.manage("harvest", name, *args),
-        env=support.child_env(),
+        env=support.child_env(**env),
         cwd=support.ROOT,
         capture_output=True,
         text=True,
@@ -102,7 +104,29 @@ def test_harvest_runs_in_the_foreground_with_a_progress_bar(oai_server):
     assert " of 58" in lines[0] and "ETA" in lines[0]
     assert lines[2].startswith("[##############################] 100% page 3 · 58 records")
     assert "succeeded — 58 new, 0 updated, 0 deleted, 0 unchanged, 0 failed in 3 pages" in lines[3]
+    run_ = HarvestRun.objects.get(source=source)
+    assert lines[4].startswith("next stage (dedup and identity): queued at ")
+    assert lines[4].endswith(f"for a Celery worker; its outcome will show on run #{run_.pk}'s "
+                             "admin page")  # fmt: skip
+    assert run_.next_stage["state"] == "queued"
     assert RawRecord.objects.filter(source=source).count() == 58
+
+
+@pytest.mark.django_db(transaction=True)
+def test_harvest_says_what_the_next_stage_did_when_it_runs_at_once(oai_server):
+    identity_support.works_shoulder()
+    factories.dspace_server(oai_server, per_page=20)
+    source = factories.source(oai_server.url)
+    done = harvest_process(source.name, "--full", CELERY_TASK_ALWAYS_EAGER="true")
+    assert done.returncode == 0, done.stderr
+    run_ = HarvestRun.objects.get(source=source)
+    report = run_.next_stage["report"]
+    assert run_.next_stage["state"] == "done" and report["matched_records"] == 58
+    assert report["new_works"] == Work.objects.count() > 0
+    last = done.stdout.splitlines()[-1]
+    assert last.startswith("next stage (dedup and identity): done at "), done.stdout
+    assert (f"58 records matched; {report['new_works']} works created, 0 adopted ARKs, "
+            f"{report['merged']} merged, 0 split apart again, 0 tombstoned") in last  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from aggregation import identity, selectors
+from aggregation import identity, selectors, stage
 from aggregation.management.base import ServiceCommand
 
 BAR = 30
@@ -38,10 +38,7 @@ class Command(ServiceCommand):
         self.stdout.write(
             f"{report.matched_records:,} records matched ({report.compared:,} comparisons, "
             f"{report.matches:,} matching pairs); {report.grouped_records:,} records grouped: "
-            f"{report.new_works:,} new works, {report.adopted:,} adopted ARKs, "
-            f"{report.merged:,} merged, {report.revived:,} revived, "
-            f"{report.withdrawn:,} withdrawn, {report.updated:,} updated, "
-            f"{report.held:,} groups held for review"
+            + stage.work_counts(report.as_dict())
         )
 
     def show(self, stage: str, done: int, total: int) -> None:

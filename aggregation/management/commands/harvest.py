@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from aggregation import selectors, services
+from aggregation import selectors, services, stage
 from aggregation.management.base import ServiceCommand
 from aggregation.models import HarvestRun
 
@@ -47,6 +47,8 @@ class Command(ServiceCommand):
         if self.tty:
             self.stdout.write("")
         self.stdout.write(f"run #{run.pk}: {run.status} — {counters(run)}")
+        if run.status == HarvestRun.Status.SUCCEEDED:
+            self.stdout.write(next_stage(run))
         if run.status == HarvestRun.Status.FAILED:
             last = run.errors[-1]["message"] if run.errors else "unknown error"
             raise CommandError(f"harvest of {source} failed: {last}")
@@ -66,6 +68,13 @@ class Command(ServiceCommand):
             line += f" · ETA {timedelta(seconds=round(progress.eta))}"
         self.stdout.write(("\r" + line) if self.tty else line, ending="" if self.tty else "\n")
         self.stdout.flush()
+
+
+def next_stage(run: HarvestRun) -> str:
+    line = "next stage (dedup and identity): " + stage.describe(run.next_stage)
+    if run.next_stage.get("state") == "queued":
+        line += f"; its outcome will show on run #{run.pk}'s admin page"
+    return line
 
 
 def counters(run: HarvestRun) -> str:
