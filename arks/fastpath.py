@@ -59,6 +59,9 @@ MIRRORED_MIDDLEWARE = (
 # unchanged by the view's redirect; anything else goes to Django, which encodes it.
 _URI_AS_IS = re.compile(r"[A-Za-z0-9_.\-~/#%\[\]=:;$&()+,!?*@']*")
 _REDIRECT_SCHEMES = ("http://", "https://")  # the view's _Redirect.allowed_schemes
+# Where a path the resolver view answers starts (pidsvc.urls): the label, or a resolver's URL
+# with an ARK after it. Anything else is not the resolver's.
+_RESOLVER_PREFIXES = ("ark:", "ark%", "http")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,7 @@ class FastResolver:
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
         if not raw.startswith("/") or "?" in raw or environ.get("QUERY_STRING"):
             return None  # inflections, passed-on queries and absolute-form targets: Django
-        if raw[1:5].lower() not in ("ark:", "ark%"):
+        if not raw[1:5].lower().startswith(_RESOLVER_PREFIXES):
             return None
         policy = _policy or _load_policy()
         if not policy.active or not _host_allowed(environ):

@@ -23,14 +23,14 @@ from django.views.decorators.http import require_safe
 from arks import representations as rep
 from arks import selectors, stats
 from arks.api import errors as api_errors
-from arks.domain.ark import InvalidArk
+from arks.domain.ark import InvalidArk, without_nma
 from arks.models import Ark
 
 HTML, JSON, JSONLD, TEXT = "text/html", "application/json", "application/ld+json", "text/plain"
 FORMATS = [HTML, JSON, JSONLD, TEXT]
 # "?info" asks for a description (ARK spec, THUMP); "?" and "??" are its older spellings.
 INFLECTIONS = frozenset({"info", "", "?"})
-_NAAN_ONLY = re.compile(r"^/*(?:ark)(?::|%3a)/*([^/?#]*)/*$", re.IGNORECASE)
+_NAAN_ONLY = re.compile(r"^(?:ark)(?::|%3a)(?:/|%2f)*([^/?#%]*)(?:/|%2f)*$", re.IGNORECASE)
 
 
 class _Redirect(HttpResponseRedirect):
@@ -66,7 +66,7 @@ def resolve(request: HttpRequest) -> HttpResponse:
     fmt = preferred_format(request)  # cheap enough here: plain redirects rarely reach this view
     info = query is not None and query.lower() in INFLECTIONS
     try:
-        naan_only = _NAAN_ONLY.match(path)
+        naan_only = _NAAN_ONLY.match(without_nma(path))
         res = selectors.resolve_naan(naan_only[1]) if naan_only else selectors.resolve(path)
     except InvalidArk as exc:
         return error(request, fmt, 400, f"Not a valid ARK: {exc}", code="invalid_ark")

@@ -13,6 +13,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Django hands views the decoded path, so "/ark%3A/…" arrives here as "/ark:/…" too.
     re_path(r"^[Aa][Rr][Kk]:", views.resolve, name="resolve"),
+    # An ARK after a resolver's URL, as N2T accepts: /https://n2t.net/ark:/99999/… (also sent
+    # percent-encoded as a whole, which arrives here decoded).
+    re_path(r"^[Hh][Tt][Tt][Pp][Ss]?:/", views.resolve, name="resolve-embedded"),
     path(".well-known/ark", views.well_known_ark, name="well-known-ark"),
     path("", include("arks.stats_urls")),
     path("", include("arks.api.urls")),  # /api/v1/…, /api/schema/, /api/docs/

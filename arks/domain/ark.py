@@ -9,8 +9,14 @@ Decisions beyond the spec text:
 * Input longer than ``MAX_ARK_LENGTH`` is rejected before any work (cheap DoS guard).
 * The NMA is everything before the first ``ark:`` / ``ark%3A`` label (any case) that starts the
   text or follows a ``/``; a query string (``?``) and fragment (``#``) after the label are dropped.
-* Copy-paste tolerance ("Character Repertoires", last paragraph): all whitespace is removed and
-  U+2010..U+2015 and U+2212 become ``-``.
+* A request percent-encoded as a whole is decoded once: an embedded resolver URL
+  (``https%3A%2F%2Fn2t.net%2Fark%3A%2F99999%2F…``, as N2T accepts) or an ARK whose label and
+  NAAN separator are both encoded (``ark%3A99999%2F…``). Neither can be read otherwise (a NAAN
+  holds no ``%``), so no ARK that parses changes identity; an ARK's own escapes arrive there as
+  ``%25…`` and come back as they were.
+* Copy-paste tolerance ("Character Repertoires", last paragraph, and step 6 of "Normalization
+  and Lexical Equivalence"): all whitespace is removed, and U+2010..U+2015 and U+2212 become
+  ``-``, also when they arrive percent-encoded in UTF-8 (``%E2%80%90``), as browsers send them.
 * Hyphens are always removed from the NAAN (it must be betanumeric); in the name they are removed
   unless ``keep_hyphens=True`` (a display form that still normalises everything else).
 * ``..`` (also spelt with ``%2E``) is rejected outright: structural folding would turn it into
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 __all__ = [
     "BETANUMERIC",
@@ -36,6 +43,7 @@ __all__ = [
     "is_betanumeric",
     "normalize",
     "parse",
+    "without_nma",
 ]
 
 BETANUMERIC = "0123456789bcdfghjkmnpqrstvwxz"
@@ -51,6 +59,13 @@ _HYPHEN_LIKE = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _HYPHENS = str.maketrans(dict.fromkeys(_HYPHEN_LIKE, "-"))
 
 _LABEL = re.compile(r"(?:^|/)\s*ark(?::|%3a)", re.IGNORECASE)
+# Requests percent-encoded as a whole (see the module docstring): a resolver URL before the ARK,
+# or an encoded label whose NAAN ends in an encoded slash.
+_ENCODED_WHOLE = re.compile(
+    r"^[/\s]*(?:https?%3a%2f%2f|ark%3a(?:%2f)?[0-9a-z-]+%2f)", re.IGNORECASE
+)
+# UTF-8 of U+2010..U+2015 (E2 80 90..95) and U+2212 (E2 88 92), escaped.
+_ESCAPED_HYPHEN_LIKE = re.compile(r"%E2%80%9[0-5]|%E2%88%92", re.IGNORECASE)
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2}).{0,2}", re.DOTALL)
 _PERCENT = re.compile(r"%([0-9a-fA-F]{2})")
 _DOT_DOT = re.compile(r"(?:\.|%2E){2}")
@@ -151,8 +166,29 @@ def is_betanumeric(s: str) -> bool:
 # --- steps 1-2: strip the NMA, the query string and the fragment -------------------------------
 
 
+def without_nma(text: str) -> str:
+    """Step 1: ``text`` from its ``ark:`` label on, whatever came before it (an NMA, a resolver
+    URL, a request percent-encoded as a whole); raises ``InvalidArk`` without a label."""
+    text = _decoded_whole(text)
+    match = _LABEL.search(text)
+    if match is None:
+        raise InvalidArk("no 'ark:' label found (expected e.g. 'ark:12345/x6np1wh8k')")
+    return text[match.start() :].lstrip("/ \t\r\n")
+
+
+def _decoded_whole(text: str) -> str:
+    """A request percent-encoded as a whole, decoded once; anything else as it is."""
+    if not _ENCODED_WHOLE.match(text):
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return text  # not UTF-8: left as it is, and refused for what it holds
+
+
 def _after_label(text: str) -> str:
     """Text after the label and its optional old-form '/' (steps 1-3), without query/fragment."""
+    text = _decoded_whole(text)
     match = _LABEL.search(text)
     if match is None:
         raise InvalidArk("no 'ark:' label found (expected e.g. 'ark:12345/x6np1wh8k')")
@@ -184,9 +220,11 @@ def _check_repertoire(text: str, *, offset: int) -> None:
 def _clean(text: str) -> str:
     """Remove whitespace, unify hyphens, validate and upper-case escapes, drop old-form '/'."""
     text = "".join(text.split()).translate(_HYPHENS)
+    text = _ESCAPED_HYPHEN_LIKE.sub("-", text)
     text = _uppercase_escapes(text)
     # "ark:/" and "ark:" are equivalent (step 3); removing whitespace first tolerates "ark: /".
-    return text.removeprefix("/")
+    # The old form's '/' may come escaped, as in "ark%3A%2F" (a NAAN never starts with '%').
+    return text[3:] if text[:3].upper() == "%2F" else text.removeprefix("/")
 
 
 def _uppercase_escapes(text: str) -> str:

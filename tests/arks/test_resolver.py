@@ -8,6 +8,7 @@ rules for states, merges, forwarding and bad input.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, unquote
 
 import pytest
 from django.test import Client, override_settings
@@ -74,6 +75,58 @@ def test_every_equivalent_form_resolves_the_same(client, ark):
     ]:
         response = get(client, path, raw=path)
         assert (response.status_code, response["Location"]) == (302, TARGET), path
+
+
+def as_served(client: Client, raw: str, **headers):
+    """GET the request target ``raw`` as a WSGI server passes it: the raw target, and the path
+    percent-decoded (what Django routes on)."""
+    path = unquote(raw.partition("?")[0])
+    return get(client, path, raw=raw, **headers)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "/https://n2t.net/ark:/99999/{name}",
+        "/http://any.host/ark:99999/{name}",
+        "/https://resolver.example.org/some/prefix/ark:99999/{name}",
+        "/https%3A%2F%2Fn2t.net%2Fark%3A%2F99999%2F{name}",
+        "/HTTPS%3a%2f%2fn2t.net%2fark%3a99999%2f{name}",
+    ],
+)
+def test_an_ark_after_a_resolver_url_resolves_as_n2t_does(client, ark, form):
+    raw = form.format(name=ark.ark.removeprefix("ark:99999/"))
+    response = as_served(client, raw)
+    assert (response.status_code, response["Location"]) == (302, TARGET), raw
+    assert response["Link"] == f'<http://127.0.0.1:8000/{ark.ark}>; rel="cite-as"'
+    passthrough = as_served(client, raw + "%2Fchapter-2" if "%2F" in raw else raw + "/chapter-2")
+    assert passthrough["Location"] == TARGET + "/chapter-2", raw
+    described = as_served(client, raw + "?info", accept="application/json")
+    assert (described.status_code, described.json()["ark"]) == (200, ark.ark), raw
+
+
+def test_a_naan_after_a_resolver_url_is_the_naans_page(client, shoulder):
+    for raw in ("/https://n2t.net/ark:/99999", "/https%3A%2F%2Fn2t.net%2Fark%3A99999%2F"):
+        response = as_served(client, raw, accept="application/json")
+        assert (response.status_code, response.json()["naan"]) == (200, "99999"), raw
+
+
+@pytest.mark.parametrize(
+    "dash", ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212"]
+)
+def test_unicode_hyphens_and_dashes_resolve_like_hyphens(client, ark, dash):
+    # ARK spec, "Character Repertoires" (last paragraph) and "Normalization and Lexical
+    # Equivalence", step 6: hyphen-like characters may be treated as hyphens, which do not count.
+    name = ark.ark.removeprefix("ark:99999/")
+    escaped = quote(dash)  # what a browser sends
+    for raw in (
+        f"/ark:99999/{name[:3]}{escaped}{name[3:]}",
+        f"/ark:99999/{escaped}{name}{escaped}",
+    ):
+        response = as_served(client, raw)
+        assert (response.status_code, response["Location"]) == (302, TARGET), raw
+    part = as_served(client, f"/{ark.ark}/part{escaped}1")
+    assert part["Location"] == f"{TARGET}/part-1"  # passed on as the hyphen it stands for
 
 
 def test_specification_examples_of_equivalence_resolve_alike(client, shoulder):

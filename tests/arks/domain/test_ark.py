@@ -15,6 +15,7 @@ from arks.domain.ark import (
     is_betanumeric,
     normalize,
     parse,
+    without_nma,
 )
 
 # --- equivalence examples from the spec ----------------------------------------------------------
@@ -163,6 +164,39 @@ def test_query_and_fragment_removed(text: str) -> None:
     assert normalize(text) == "ark:12345/x6np1wh8k"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/https://n2t.net/ark:/12345/x6np1wh8k",
+        "/http://any.host/some/path/ark:12345/x6np1wh8k",
+        "/https%3A%2F%2Fn2t.net%2Fark%3A%2F12345%2Fx6np1wh8k",  # a resolver URL, encoded whole
+        "/HTTP%3a%2f%2fn2t.net%2fARK%3a12345%2fx6np1wh8k",
+        "/ark%3A12345%2Fx6np1wh8k",  # an ARK encoded whole
+        "/ark%3A%2F12345%2Fx6np1wh8k",
+        "ark%3A%2F12345/x6np1wh8k",  # the old label's '/' escaped
+    ],
+)
+def test_an_ark_after_a_resolver_url_or_encoded_whole_is_read(text: str) -> None:
+    assert normalize(text) == "ark:12345/x6np1wh8k"
+
+
+def test_decoding_a_request_encoded_whole_keeps_the_arks_own_escapes() -> None:
+    # The ARK ark:12345/x%2Fy, its '%' escaped when the whole URL was: decoded once, not twice.
+    assert normalize("/https%3A%2F%2Fn2t.net%2Fark%3A12345%2Fx%252Fy") == "ark:12345/x%2Fy"
+    # An escape in an ARK that was not encoded whole is the ARK's own, never decoded.
+    assert normalize("/https://n2t.net/ark:12345/x%2Fy") == "ark:12345/x%2Fy"
+    assert normalize("ark%3A12345/x%41") == "ark:12345/x%41"
+    with pytest.raises(InvalidArk):  # not UTF-8 once decoded: left as it is, and refused
+        parse("/https%3A%2F%2Fn2t.net%2Fark%3A12345%2Fx%FF")
+
+
+def test_without_nma_keeps_the_ark_from_its_label_on() -> None:
+    assert without_nma("/https%3A%2F%2Fn2t.net%2Fark%3A12345") == "ark:12345"
+    assert without_nma("/http://n2t.net/ark:/12345/x/") == "ark:/12345/x/"
+    with pytest.raises(InvalidArk, match="no 'ark:' label"):
+        without_nma("/https://n2t.net/")
+
+
 def test_label_must_start_text_or_follow_slash() -> None:
     with pytest.raises(InvalidArk, match="no 'ark:' label"):
         parse("urn:ark:12345/x1")
@@ -191,6 +225,19 @@ def test_copy_paste_whitespace_and_unicode_hyphens() -> None:
     assert normalize("ark:12345/x54\n xz\t321") == "ark:12345/x54xz321"
     assert normalize("ark:12345/x54\u2010xz\u2015321\u2212") == "ark:12345/x54xz321"
     assert normalize("https://n2t.net/\nark:/12345/x54 -\nxz321") == "ark:12345/x54xz321"
+
+
+@pytest.mark.parametrize(
+    "dash", ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212"]
+)
+def test_unicode_hyphens_and_dashes_fold_like_hyphens_also_percent_encoded(dash: str) -> None:
+    # "Character Repertoires", last paragraph; "Normalization and Lexical Equivalence", step 6.
+    escaped = "".join(f"%{byte:02X}" for byte in dash.encode())
+    for text in (f"ark:12345/x54{dash}xz321", f"ark:12345/x54{escaped}xz321",
+                 f"ark:12345/x54{escaped.lower()}xz321"):  # fmt: skip
+        assert normalize(text) == "ark:12345/x54xz321", text
+        assert normalize(text, keep_hyphens=True) == "ark:12345/x54-xz321", text
+    assert normalize("ark:12345/x%E2%80%A6") == "ark:12345/x%E2%80%A6"  # an ellipsis stays
 
 
 def test_allowed_punctuation_kept() -> None:
