@@ -315,3 +315,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.method} {self.path})"
+
+
+class RateCounter(models.Model):
+    """Requests counted against one API rate limit in one window (``arks.api.rate_counters``),
+    when the shared cache is not Redis.
+
+    ``key`` names the limit, the client and the window, so a new window is a new row and rows are
+    only ever inserted or incremented in one statement; ``expires`` (Unix seconds) is when the
+    window is over and the hourly purge may drop the row. On PostgreSQL the table is UNLOGGED
+    (migration 0009): counters need no crash safety, and the write skips the WAL.
+    """
+
+    key = models.CharField(max_length=120, primary_key=True)
+    hits = models.PositiveIntegerField()
+    expires = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires"], name="ratecounter_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from arks import services
+from arks.api import rate_counters
 from arks.models import Shoulder
 
 
@@ -22,3 +23,9 @@ def mint_arks(shoulder_id: int, count: int, actor: str, target: str = "") -> lis
 def purge_idempotency_records() -> int:
     """Scheduled hourly (django-celery-beat, migration 0005): forget old API answers."""
     return services.purge_idempotency_records()
+
+
+@shared_task(acks_late=True)
+def purge_rate_counters() -> int:
+    """Scheduled hourly (django-celery-beat, migration 0009): drop counters of past windows."""
+    return rate_counters.purge_expired()

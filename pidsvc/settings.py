@@ -223,9 +223,10 @@ PIDSVC_IDEMPOTENCY_HOURS = env_int("PIDSVC_IDEMPOTENCY_HOURS", 24, minimum=1)
 
 
 def _cache(url: str) -> dict[str, object]:
-    """The shared cache (throttle counters) from a URL: redis://, rediss://, file:///abs/path or
-    locmem://. Every gunicorn worker must see the same counters, so the default is a directory
-    under var/; production with several machines uses Redis."""
+    """The shared cache from a URL: redis://, rediss://, file:///abs/path or locmem://. Every
+    gunicorn worker must see the same entries, so the default is a directory under var/. The
+    API's rate counters use Redis when it is Redis, else the database (arks.api.rate_counters):
+    the file cache's incr is not atomic."""
     parts = urlsplit(url)
     if parts.scheme in ("redis", "rediss"):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}

@@ -6,8 +6,9 @@ so what a test writes is committed and the service sees it; mark such tests
 ``@pytest.mark.django_db(transaction=True)`` to say so. One service runs per test session,
 started when a test first asks for it (registered for the whole suite by ``tests/conftest.py``).
 
-The API's rate limits are lifted in it: the clients are tests, and throttling is tested
-in-process (tests/arks/api/test_throttling.py).
+The API's rate limits are lifted in it: the clients are tests. ``gunicorn`` starts another
+service with settings of its own (tests/arks/api/test_rate_limits_live.py: limits that hold
+across workers).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,28 +75,26 @@ class _Service:
             )
 
 
-@pytest.fixture(scope="session")
-def _service_process(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[_Service]:
-    """One gunicorn for the session, started after the test database exists (so ``child_env``
-    names it) and stopped before it is dropped."""
-    var_dir = tmp_path_factory.mktemp("live-service-var")
+@contextmanager
+def gunicorn(var_dir: Path, *, workers: int = 2, **env: str) -> Iterator[_Service]:
+    """A gunicorn of pidsvc on the test database with ``workers`` workers and ``env`` over the
+    defaults below, its files (static, cache, log) under ``var_dir``; stopped on leaving."""
     log = var_dir / "service.log"
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     env = support.child_env(
-        DEBUG="false",
-        SECRET_KEY="live-tests-only-secret-key",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        PIDSVC_PUBLIC_URL=url,
-        # STATIC_ROOT is VAR_DIR/static; DATABASE_URL (from child_env) stays the test database.
-        PIDSVC_VAR_DIR=str(var_dir),
-        LOG_LEVEL="WARNING",
-        PIDSVC_API_RATE_READ="1000000/min",
-        PIDSVC_API_RATE_WRITE="1000000/min",
-        # Where the workers keep their metrics (gunicorn.conf.py), for tests to look into.
-        PROMETHEUS_MULTIPROC_DIR=str(var_dir / "metrics"),
+        **{
+            "DEBUG": "false",
+            "SECRET_KEY": "live-tests-only-secret-key",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PIDSVC_PUBLIC_URL": url,
+            # STATIC_ROOT is VAR_DIR/static; DATABASE_URL (from child_env) stays the test one.
+            "PIDSVC_VAR_DIR": str(var_dir),
+            "LOG_LEVEL": "WARNING",
+            # Where the workers keep their metrics (gunicorn.conf.py), for tests to look into.
+            "PROMETHEUS_MULTIPROC_DIR": str(var_dir / "metrics"),
+            **env,
+        }
     )
     collect = subprocess.run(
         support.manage("collectstatic", "--noinput", "-v", "0"),
@@ -109,7 +109,7 @@ def _service_process(
         pytest.fail(f"collectstatic failed:\n{collect.stdout}\n{collect.stderr}", pytrace=False)
 
     cmd = [sys.executable, "-m", "gunicorn", "pidsvc.wsgi", "--bind", f"127.0.0.1:{port}",
-           "--workers", "2", "--access-logfile", "-", "--error-logfile", "-"]  # fmt: skip
+           "--workers", str(workers), "--access-logfile", "-", "--error-logfile", "-"]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(
             cmd, env=env, cwd=support.ROOT, stdout=out, stderr=subprocess.STDOUT
@@ -129,6 +129,20 @@ def _service_process(
         yield service
     finally:
         support.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def _service_process(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_Service]:
+    """One gunicorn for the session, started after the test database exists (so ``child_env``
+    names it) and stopped before it is dropped."""
+    var_dir = tmp_path_factory.mktemp("live-service-var")
+    unlimited = "1000000/min"
+    with gunicorn(
+        var_dir, PIDSVC_API_RATE_READ=unlimited, PIDSVC_API_RATE_WRITE=unlimited
+    ) as service:
+        yield service
 
 
 @pytest.fixture

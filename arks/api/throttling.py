@@ -1,7 +1,8 @@
 """Per-key request rates (``PIDSVC_API_RATES``): ``read`` for GET, ``write`` for the rest, and
 ``anonymous`` per client address for requests without a key.
 
-A fixed window counted with one atomic ``incr`` in the shared cache (Redis in production): the
+A fixed window counted with one atomic increment (``arks.api.rate_counters``: Redis, or the
+database): exactly ``limit`` requests pass a window however many arrive at once, and the
 cost per request does not grow with the rate, unlike DRF's default sliding log, which stores and
 rewrites every timestamp of the window on each request. The price is that a client may spend two
 windows' worth across a window boundary; the documented limit is per window.
@@ -15,11 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from arks.api import rate_counters
 from arks.api.authentication import ApiClient
 from pidsvc.clients import client_address
 
@@ -42,7 +43,7 @@ class KeyRateThrottle(BaseThrottle):
         limit, period = parse_rate(settings.PIDSVC_API_RATES[scope])
         now = time.time()
         window = int(now // period)
-        used = _count(f"pidsvc:throttle:{scope}:{ident}:{window}", timeout=period + 5)
+        used = rate_counters.hit(f"pidsvc:throttle:{scope}:{ident}:{window}", ttl=period + 5)
         if used <= limit:
             return True
         self.wait_seconds = (window + 1) * period - now
@@ -59,14 +60,3 @@ class KeyRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.wait_seconds
-
-
-def _count(key: str, *, timeout: int) -> int:
-    """Add one to the counter ``key`` and return it; the first use creates it."""
-    if cache.add(key, 1, timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr(): this request opens the window again
-        cache.set(key, 1, timeout)
-        return 1

@@ -106,9 +106,46 @@ def test_the_window_reopens(world, low_rates, monkeypatch):
     assert world.a.api.mint().status == 201
 
 
+def test_counters_of_past_windows_are_purged(world, low_rates, monkeypatch):
+    import time
+
+    from arks.api import rate_counters
+    from arks.models import RateCounter
+
+    world.a.api.mint()
+    world.a.api.get("shoulders")
+    assert RateCounter.objects.count() == 2
+    assert rate_counters.purge_expired() == 0  # their windows are still open
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)
+    assert rate_counters.purge_expired() == 2
+    assert not RateCounter.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("rate", "parsed"),
     [("600/min", (600, 60)), ("10/s", (10, 1)), ("5/hour", (5, 3600)), ("1/day", (1, 86400))],
 )
 def test_rates_are_read_as_count_per_period(rate, parsed):
     assert parse_rate(rate) == parsed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "task", ["arks.tasks.purge_rate_counters", "arks.tasks.purge_idempotency_records"]
+)
+def test_the_purges_are_scheduled_hourly(task):
+    from django_celery_beat.models import PeriodicTask
+
+    scheduled = PeriodicTask.objects.get(task=task)
+    assert scheduled.enabled
+    assert (scheduled.interval.every, scheduled.interval.period) == (1, "hours")
+
+
+@pytest.mark.django_db
+def test_the_counters_skip_the_write_ahead_log_on_postgresql(postgresql_only):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'arks_ratecounter'")
+        assert cursor.fetchone() == ("u",)
