@@ -19,6 +19,8 @@ tree leaves out. In order:
    against every title of the other; the most similar pair (rapidfuzz Indel similarity of the
    key words, in order or, when that is low, sorted) decides:
    ``title_marker`` (an erratum, a reply, a book review is not the work it names);
+   ``distinct_source_items`` (PIDs of one naming authority that differ, as the Handles of
+   one repository: two items of that source unless title, numbers, authors and year all agree);
    ``title_numbers`` (close titles whose numbers or roman numerals differ: "Part I" and
    "Part II"); ``generic_title`` (an "Editorial", or a title of fewer than three key words,
    matches only with the same authors and the same year); ``authors_differ`` (OpenAIRE: "the
@@ -62,6 +64,7 @@ CONFLICT_RULES = frozenset(
         "title_numbers",
         "authors_differ",
         "venues_differ",
+        "distinct_source_items",
     }
 )
 _UNTYPED = frozenset({None, "other"})
@@ -205,6 +208,8 @@ def _by_title(fa: Features, fb: Features, best: _TitlePair, settings: DedupSetti
     evidence = _Evidence.of(fa, fb, settings, scores)
     if left.markers != right.markers:
         return Decision("no_match", "title_marker", scores)
+    if fa.pid_authorities & fb.pid_authorities and not _same_item(best, evidence, settings):
+        return Decision("no_match", "distinct_source_items", scores)
     same_numbers = left.numbers == right.numbers
     if not same_numbers and similarity >= settings.title_with_authors:
         return Decision("no_match", "title_numbers", scores)
@@ -228,6 +233,21 @@ def _by_title(fa: Features, fb: Features, best: _TitlePair, settings: DedupSetti
         if rule:
             return Decision("match", rule, scores)
     return _by_title_head(fa, fb, evidence, scores, settings)
+
+
+def _same_item(best: _TitlePair, evidence: _Evidence, settings: DedupSettings) -> bool:
+    """Two records whose PIDs were minted by one authority (one repository's Handle prefix,
+    one registrant's DOI prefix) and differ are two items that the source itself tells apart:
+    only the same whole title, the same numbers, the same authors (or none on one side) and the
+    same year make them one item deposited twice. Different years, a head shared by a series
+    of items ("Quartet: concert of 1982", "... of 1983") or compatible-but-not-same authors
+    keep them apart."""
+    return (
+        best.similarity >= settings.title_without_authors
+        and best.left.numbers == best.right.numbers
+        and not evidence.gap
+        and (evidence.same_authors or not evidence.has_authors)
+    )
 
 
 def _title_rule(similarity: float, evidence: _Evidence, settings: DedupSettings) -> str | None:

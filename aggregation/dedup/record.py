@@ -216,6 +216,7 @@ class Features:
     names: tuple[Name, ...]
     pid_keys: frozenset[str]
     dois: frozenset[str]
+    pid_authorities: frozenset[str]  # "handle:10915": who minted each PID (see _authority)
     author_ids: frozenset[str]
     year: int | None
     kind: str | None
@@ -231,11 +232,26 @@ class Features:
             names=tuple(n for n in names if n is not None),
             pid_keys=pid_keys,
             dois=_set(k for k in pid_keys if k.startswith("doi:")),
+            pid_authorities=_set(_authority(k) for k in pid_keys),
             author_ids=_set(i for i in orcids if i),
             year=record.year,
             kind=(record.kind or "").lower() or None,
             venue=_venue_kind(record.venue),
         )
+
+
+# PIDs whose value starts with the naming authority that minted it: a Handle's prefix names the
+# repository ("10915/1234": 10915), a DOI's the registrant ("10.1145/..."), an ARK's the NAAN.
+_AUTHORITY_KINDS = frozenset({"doi", "handle", "ark"})
+
+
+def _authority(pid_key: str) -> str | None:
+    """``kind:authority`` of a PID key (``handle:10915`` for ``handle:10915/1234``)."""
+    kind, _, value = pid_key.partition(":")
+    authority, slash, _rest = value.partition("/")
+    if kind not in _AUTHORITY_KINDS or not slash or not authority:
+        return None
+    return f"{kind}:{authority}"
 
 
 # A million records hold millions of empty sets: they share one.

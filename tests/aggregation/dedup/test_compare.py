@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregation.dedup import DedupRecord, compare
+from aggregation.dedup import DedupRecord, compare, deduplicate
 
 TITLE = "Deep learning for the prediction of protein folding in bacteria"
 AUTHORS = ["Silva, Ana", "Costa, Rui", "Müller, Hans"]
@@ -286,3 +288,40 @@ _records = st.builds(
 def test_compare_is_symmetric(a: DedupRecord, b: DedupRecord) -> None:
     assert compare(a, b) == compare(b, a)
     assert compare(a, b).scores == compare(b, a).scores
+
+
+# Three items of one DSpace repository (one Handle prefix, each its own Handle and year): the
+# recordings of one quartet share the head of their title and their performers.
+QUARTET = "Cuarteto Latinoamericano: grabación del concierto en la Sala Nezahualcóyotl"
+RECORDINGS = [
+    ("1982", f"{QUARTET}, temporada de primavera", "10915/4411"),
+    ("1983", f"{QUARTET} con obras de Revueltas", "10915/4502"),
+    ("1984", f"{QUARTET}: integral de cuartetos", "10915/4620"),
+]
+
+
+def _recording(year: str, title: str, handle: str, **fields: object) -> DedupRecord:
+    performers = ["Bitrán, Saúl", "Bitrán, Arón", "Bitrán, Álvaro", "Sánchez, Javier"]
+    return record(year, title, authors=performers, year=int(year), pids=[("handle", handle)])
+
+
+def test_items_of_one_source_with_their_own_pids_stay_apart() -> None:
+    items = [_recording(*r) for r in RECORDINGS]
+    for a, b in itertools.combinations(items, 2):
+        decision = compare(a, b)
+        assert (decision.verdict, decision.rule) == ("no_match", "distinct_source_items"), (
+            decision.explain()
+        )
+        assert decision.is_conflict
+    assert deduplicate(items).clustering.clusters == ()
+    # The same titles under Handles of two repositories are the rules' usual business.
+    elsewhere = _recording("1983", f"{QUARTET}: integral de cuartetos", "20.500.12345/7")
+    assert compare(items[0], elsewhere).rule != "distinct_source_items"
+
+
+def test_one_item_deposited_twice_in_one_source_is_one_work() -> None:
+    first = _recording("1982", f"{QUARTET}, temporada de primavera", "10915/4411")
+    again = _recording("1982", f"{QUARTET}, temporada de primavera.", "10915/9001")
+    assert compare(first, again).is_match
+    next_year = _recording("1983", f"{QUARTET}, temporada de primavera", "10915/9002")
+    assert compare(first, next_year).rule == "distinct_source_items"
