@@ -190,6 +190,9 @@ LOGGING = {
     # record then propagates to ours as well: every 4xx was written twice. One handler, ours.
     "loggers": {"django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True}},
 }
+# A worker replaces the root logger's handlers with its own format unless told not to: with JSON
+# logs it keeps ours, so its lines are JSON objects too (LOG_LEVEL then sets its level).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = PIDSVC_LOG_FORMAT != "json"
 
 # --- The minting API (arks.api) ---------------------------------------------------------------
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -69,3 +72,29 @@ def test_an_unknown_log_format_stops_the_service_naming_the_variable() -> None:
     )
     assert done.returncode != 0
     assert "PIDSVC_LOG_FORMAT='xml' is not plain or json" in done.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_logs_json_too(tmp_path) -> None:
+    """A worker keeps the configured handlers instead of putting its own format in their place."""
+    err = tmp_path / "worker.err"
+    cmd = [sys.executable, "-m", "celery", "-A", "pidsvc", "worker", "--pool=solo",
+           "--loglevel=INFO", "-Q", f"test-json-{os.getpid()}", "--without-gossip",
+           "--without-mingle"]  # fmt: skip
+    env = support.child_env(PIDSVC_LOG_FORMAT="json", LOG_LEVEL="INFO")
+    with err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=support.ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        for _ in range(600):  # until it says it is ready, at most a minute
+            if b" ready." in err.read_bytes() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        support.stop(proc)
+    lines = err.read_text().splitlines()
+    # Celery's own lines look like "[2026-12-04 21:24:12,076: INFO/MainProcess] …".
+    assert not [line for line in lines if re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+: [A-Z]+/", line)]
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert any(r["message"].endswith(" ready.") and r["level"] == "INFO" for r in records), lines
