@@ -46,7 +46,12 @@ class ShoulderForm(forms.ModelForm):
         model = Shoulder
         fields = ["prefix", "organization", "template", "is_test", "is_active",
                   "persistence_statement"]  # fmt: skip
-        widgets = {"persistence_statement": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        # Narrow enough that the shoulders of a NAAN, with their counts, fit a 1280 px screen.
+        widgets = {
+            "prefix": forms.TextInput(attrs={"size": 8}),
+            "template": forms.TextInput(attrs={"size": 10}),
+            "persistence_statement": forms.Textarea(attrs={"rows": 2, "cols": 24}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,7 +37,7 @@ PIDSVC_PUBLIC_URL = env_http_url("PIDSVC_PUBLIC_URL", "http://127.0.0.1:8000/")
 PIDSVC_FALLBACK_RESOLVER = env_http_url("PIDSVC_FALLBACK_RESOLVER", "https://n2t.net/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pidsvc.admin_site.AdminConfig",  # django.contrib.admin, laid out for a node (the index)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -105,3 +105,21 @@ def screenshot(driver: WebDriver, name: str) -> Path:
     if not driver.save_screenshot(str(path)):
         raise AssertionError(f"could not save a screenshot to {path}")
     return path
+
+
+ADMIN_PASSWORD = "a-long-Browser-passphrase-42"  # a test account's
+
+
+def sign_in(driver: WebDriver, base: str, username: str = "browser-curator") -> None:
+    """Creates the superuser ``username`` and signs in with the admin's login form."""
+    from django.contrib.auth import get_user_model
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    get_user_model().objects.create_superuser(username, f"{username}@example.org", ADMIN_PASSWORD)
+    driver.get(f"{base}admin/login/")
+    driver.find_element(By.ID, "id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(ADMIN_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
+    WebDriverWait(driver, 15).until(ec.url_to_be(f"{base}admin/"))

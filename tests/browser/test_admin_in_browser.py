@@ -5,27 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import screenshot
-
-USERNAME = "browser-curator"
-PASSWORD = "a-long-Browser-passphrase-42"
+from tests.browser.conftest import screenshot, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
 def test_superuser_signs_in_and_sees_the_admin_index(live_service, browser):
-    get_user_model().objects.create_superuser(USERNAME, "curator@example.org", PASSWORD)
-
-    browser.get(f"{live_service}admin/login/")
-    browser.find_element(By.ID, "id_username").send_keys(USERNAME)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-
-    WebDriverWait(browser, 15).until(ec.url_to_be(f"{live_service}admin/"))
+    sign_in(browser, live_service)
     heading = browser.find_element(By.ID, "site-name")
     assert heading.is_displayed()
     assert heading.text == "pidsvc administration"
