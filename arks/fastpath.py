@@ -32,6 +32,7 @@ from django.utils.http import MAX_URL_REDIRECT_LENGTH
 
 from arks import representations, selectors, stats
 from arks.domain import ark as arkdomain
+from arks.domain.passthrough import passed_on
 from arks.models import Ark
 from ops import metrics
 
@@ -187,7 +188,7 @@ class FastResolver:
         # Exactly the view's rule for redirecting; everything else (reserved, withdrawn) there.
         if Ark.State.RESERVED in (hit.state, survivor.state) or survivor.state != Ark.State.PUBLIC:
             return None
-        location = survivor.target + suffix
+        location = passed_on(survivor.target, suffix=suffix)  # as the view does
         if (
             len(location) > MAX_URL_REDIRECT_LENGTH
             or not location.startswith(_REDIRECT_SCHEMES)

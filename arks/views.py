@@ -24,6 +24,7 @@ from arks import representations as rep
 from arks import selectors, stats
 from arks.api import errors as api_errors
 from arks.domain.ark import InvalidArk, without_nma
+from arks.domain.passthrough import passed_on
 from arks.models import Ark
 
 HTML, JSON, JSONLD, TEXT = "text/html", "application/json", "application/ld+json", "text/plain"
@@ -95,7 +96,7 @@ def resolve_ark(
         return unknown(request, fmt, hidden)
     stats.record(hit.id)
     if not info and survivor.state == Ark.State.PUBLIC:
-        location = survivor.target + res.suffix + (f"?{query}" if query is not None else "")
+        location = passed_on(survivor.target, suffix=res.suffix, query=query)
         response = _Redirect(location)
         response["Link"] = f'<{rep.public_url(survivor.ark)}>; rel="cite-as"'
         return response
@@ -127,7 +128,7 @@ def forward(
     request: HttpRequest, fmt: str, res: selectors.Resolution, query: str | None
 ) -> HttpResponse:
     """Send the request on to the resolver that serves the NAAN, suffix and query kept."""
-    url = res.forward_url + (f"?{query}" if query is not None else "")
+    url = passed_on(res.forward_url, query=query)
     if _is_this_node(request, url):
         message = "This NAAN is configured to be forwarded to this very resolver (a loop)."
         return error(request, fmt, 404, message, code="forwarding_loop")

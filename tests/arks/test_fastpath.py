@@ -142,6 +142,27 @@ def test_embedded_resolver_urls_and_unicode_dashes_are_answered_like_the_view(ar
         assert spy.calls == before + 1, f"{raw} was answered by the fast path"
 
 
+def test_passthrough_onto_a_target_with_a_query_is_answered_like_the_view():
+    shoulder = factories.shoulder("fk4")
+    data = services.ArkData(target="https://repo.example.org/item/1?lang=en#abstract")
+    (ark,) = services.mint(shoulder=shoulder, actor="t", data=data)
+    spy = Spy()
+    fast = FastResolver(spy)
+    for raw, location in [
+        (f"/{ark.ark}/extra", "https://repo.example.org/item/1/extra?lang=en#abstract"),
+        (f"/{ark.ark}.v2.pdf", "https://repo.example.org/item/1.v2.pdf?lang=en#abstract"),
+        (f"/{ark.ark}", "https://repo.example.org/item/1?lang=en#abstract"),
+    ]:
+        assert respond(fast, raw) == respond(spy.django, raw), raw
+        assert spy.calls == 0, f"{raw} went to Django"
+        assert call(fast, raw)[:2] == (302, location), raw
+    # With a query of its own the request is the view's, which merges the two.
+    status, location, _ = call(fast, f"/{ark.ark}/extra?q=1")
+    assert (status, location, spy.calls) == (
+        302, "https://repo.example.org/item/1/extra?lang=en&q=1#abstract", 1
+    )  # fmt: skip
+
+
 def test_everything_else_goes_to_django_unchanged(arks):
     spy = Spy()
     fast = FastResolver(spy)

@@ -153,6 +153,19 @@ def test_suffix_passthrough_appends_the_rest_verbatim(client, ark):
     assert response["Location"] == TARGET + "/c3/s5.v7.xsl?page=2&x=%2F"
 
 
+def test_passthrough_onto_a_target_with_a_query_merges_the_queries(client, shoulder):
+    data = services.ArkData(target="https://repo.example.org/item/1?lang=en#abstract")
+    (ark,) = services.mint(shoulder=shoulder, actor=ACTOR, data=data)
+    response = get(client, f"/{ark.ark}/extra", raw=f"/{ark.ark}/extra?q=1")
+    assert response["Location"] == "https://repo.example.org/item/1/extra?lang=en&q=1#abstract"
+    assert get(client, f"/{ark.ark}", raw=f"/{ark.ark}?q=1")["Location"] == (
+        "https://repo.example.org/item/1?lang=en&q=1#abstract"
+    )
+    assert get(client, f"/{ark.ark}.v2", raw=f"/{ark.ark}.v2")["Location"] == (
+        "https://repo.example.org/item/1.v2?lang=en#abstract"
+    )
+
+
 def test_the_longest_stored_ancestor_wins(client):
     factories.naan("12345")
     register("ark:12345/x54", target="https://a.example/x54")
