@@ -94,7 +94,10 @@ def resolve_ark(
         naan = shoulder.naan if shoulder else None
         hidden = selectors.Resolution("unknown", res.requested, naan=naan, shoulder=shoulder)
         return unknown(request, fmt, hidden)
-    stats.record(hit.id)
+    if not info:
+        # A resolution: the ARK followed to its target, or to its tombstone. A description
+        # (?info, ?, ??, in any format) is a look at the record, not a use of the identifier.
+        stats.record(hit.id)
     if not info and survivor.state == Ark.State.PUBLIC:
         location = passed_on(survivor.target, suffix=res.suffix, query=query)
         response = _Redirect(location)

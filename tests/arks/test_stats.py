@@ -441,3 +441,24 @@ def test_counts_are_never_written_to_another_database_than_they_were_recorded_fo
     assert "recorded against database" in caplog.text
     assert stats.pending() == {}
     assert DailyResolutions.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("pidsvc.urls")  # the resolver's own routes
+def test_descriptions_are_not_counted_as_resolutions_redirects_and_tombstones_are(monkeypatch):
+    today = TODAY_NOON.date()
+    on_day(monkeypatch, today)
+    public, withdrawn = make_arks(2)
+    services.tombstone(ark=withdrawn, actor="test", reason="gone")
+    resolver = Client()
+    for inflection in ("info", "", "?", "INFO"):
+        for accept in ("text/html", "application/json", "application/ld+json", "text/plain"):
+            for ark in (public, withdrawn):
+                raw = f"/{ark.ark}?{inflection}"
+                answer = resolver.get(f"/{ark.ark}", RAW_URI=raw, headers={"accept": accept})
+                assert answer.status_code == 200, raw
+    assert stats.pending() == {}
+    assert resolver.get(f"/{public.ark}", RAW_URI=f"/{public.ark}").status_code == 302
+    assert resolver.get(f"/{public.ark}/c3", RAW_URI=f"/{public.ark}/c3?x=1").status_code == 302
+    assert resolver.get(f"/{withdrawn.ark}").status_code == 410
+    assert stats.pending() == {(public.pk, today): 2, (withdrawn.pk, today): 1}
