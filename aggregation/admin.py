@@ -32,6 +32,7 @@ from aggregation.errors import (
     InvalidSource,
 )
 from aggregation.formats import detect_pid
+from aggregation.heldruns import HeldRunViews
 from aggregation.models import HarvestRun, HeldGroup, Membership, RawRecord, Record, Source, Work
 from arks.admin import EstimatedCountPaginator
 
@@ -222,7 +223,7 @@ def _conflict_message(source: Source, exc: HarvestConflict) -> str:
 
 @_read_only
 @admin.register(HarvestRun)
-class HarvestRunAdmin(admin.ModelAdmin):
+class HarvestRunAdmin(HeldRunViews, admin.ModelAdmin):
     # The counters share one column, so that the run's progress fits a 1280 px screen too.
     list_display = ["id", "source", "mode", "status", "started_at", "counters", "live"]
     list_display_links = ["id", "source"]
@@ -313,9 +314,12 @@ class HarvestRunAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         run = self.get_object(request, object_id)
         refresh = run is not None and run.status in HarvestRun.IN_FLIGHT
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "refresh_seconds": 5 * refresh}
-        )
+        context = {**(extra_context or {}), "refresh_seconds": 5 * refresh,
+                   **self.held_context(request, run)}  # fmt: skip
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self) -> list[Any]:
+        return [*self.held_urls(), *super().get_urls()]
 
     @admin.action(description="Release held runs (apply their withdrawals)")
     def release(self, request: HttpRequest, queryset: QuerySet[HarvestRun]) -> None:

@@ -74,6 +74,17 @@ def withdrawal_candidates(run: HarvestRun) -> QuerySet[RawRecord]:
     )
 
 
+def withdrawal_list(run: HarvestRun) -> QuerySet[RawRecord]:
+    """``withdrawal_candidates`` for showing: by OAI identifier, with the parsed title, without
+    the stored XML."""
+    return (
+        withdrawal_candidates(run)
+        .select_related("record")
+        .only("oai_identifier", "datestamp", "last_run_id", "record__title")
+        .order_by("oai_identifier", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class Progress:
     records: int

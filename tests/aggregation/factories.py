@@ -12,7 +12,9 @@ from tests.oaipmh_server import (
     Reply,
     fixture,
     identify,
+    page_with,
     paginate,
+    records_of,
     serve_pages,
 )
 
@@ -38,3 +40,15 @@ def dspace_server(
     pages = paginate(fixture(DSPACE_58), per_page)
     serve_pages(server, pages)
     return pages
+
+
+def held_full_run(server: OaiServer, listed: list, *, sleeps=None) -> HarvestRun:
+    """A source harvested in full (the 58 DSpace records), then in full again listing only
+    ``listed`` of them: the quality gate holds the second run when it withdraws too many."""
+    server.route(Reply(identify()), verb="Identify")
+    server.route(Reply(page_with(fixture(DSPACE_58), records_of(fixture(DSPACE_58)))),
+                 verb="ListRecords")  # fmt: skip
+    src = source(server.url)
+    harvest(src, full=True, sleeps=sleeps)
+    server.route(Reply(page_with(fixture(DSPACE_58), listed)), verb="ListRecords")
+    return harvest(src, full=True, sleeps=sleeps)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,12 +86,8 @@ def test_a_second_request_while_one_is_queued_is_refused_politely(browser, oai_s
 
 
 def test_harvest_now_says_a_held_run_is_in_the_way_and_links_to_it(browser, oai_server, sleeps):
-    oai_server.route(Reply(identify()), verb="Identify")
-    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL)), verb="ListRecords")
-    source = factories.source(oai_server.url)
-    factories.harvest(source, full=True, sleeps=sleeps)
-    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL[:30])), verb="ListRecords")
-    held = factories.harvest(source, full=True, sleeps=sleeps)
+    held = factories.held_full_run(oai_server, REAL[:30], sleeps=sleeps)
+    source = held.source
     for name in ("harvest_now", "full_reharvest"):
         text = action(browser, "source", name, [source.pk]).content.decode()
         assert f"run #{held.pk} of {source} is held by the quality gate" in text
@@ -162,12 +161,8 @@ def test_a_runs_page_shows_what_the_next_stage_did(browser, oai_server, sleeps):
 
 @pytest.mark.django_db(transaction=True)
 def test_held_runs_are_released_or_discarded_from_the_admin(browser, oai_server, sleeps, worker):
-    oai_server.route(Reply(identify()), verb="Identify")
-    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL)), verb="ListRecords")
-    source = factories.source(oai_server.url)
-    factories.harvest(source, full=True, sleeps=sleeps)
-    oai_server.route(Reply(page_with(fixture(DSPACE_58), REAL[:30])), verb="ListRecords")
-    held = factories.harvest(source, full=True, sleeps=sleeps)
+    held = factories.held_full_run(oai_server, REAL[:30], sleeps=sleeps)
+    source = held.source
     assert held.status == Status.HELD
     text = browser.get(reverse("admin:aggregation_harvestrun_change", args=[held.pk]))
     assert "would withdraw 28 of 58" in text.content.decode()
@@ -185,6 +180,86 @@ def test_held_runs_are_released_or_discarded_from_the_admin(browser, oai_server,
     third.refresh_from_db()
     assert third.status == Status.DISCARDED
     assert RawRecord.objects.filter(deleted=True).count() == 28
+
+
+def held_run_withdrawing_55(oai_server, sleeps):
+    held = factories.held_full_run(oai_server, REAL[:3], sleeps=sleeps)
+    assert held.status == Status.HELD
+    return held
+
+
+def listed_identifiers(text):
+    return re.findall(r'<tr class="withdrawal"><td[^>]*><a href="[^"]+">([^<]+)</a>', text)
+
+
+def test_a_held_runs_page_lists_what_it_would_withdraw_page_by_page(browser, oai_server, sleeps):
+    held = held_run_withdrawing_55(oai_server, sleeps)
+    url = reverse("admin:aggregation_harvestrun_change", args=[held.pk])
+    text = browser.get(url).content.decode()
+    assert 'id="held-release"' in text and 'id="held-discard"' in text
+    assert "Records releasing would withdraw (55)" in text and "page 1 of 2" in text
+    first = listed_identifiers(text)
+    second = listed_identifiers(browser.get(url, {"withdrawals": 2}).content.decode())
+    expected = RawRecord.objects.exclude(last_run=held).values_list("oai_identifier", flat=True)
+    assert (len(first), len(second)) == (50, 5)
+    assert first + second == sorted(expected)
+    done = factories.harvest(factories.source(oai_server.url), sleeps=sleeps)  # not held
+    text = browser.get(reverse("admin:aggregation_harvestrun_change", args=[done.pk]))
+    assert 'id="held-release"' not in text.content.decode()
+
+
+def test_releasing_from_the_held_runs_page_asks_first_then_applies(browser, oai_server, sleeps):
+    held = held_run_withdrawing_55(oai_server, sleeps)
+    release = reverse("admin:aggregation_run_release", args=[held.pk])
+    assert browser.get(release).status_code == 405
+    asked = browser.post(release)
+    assert asked.status_code == 200
+    assert "withdraws the 55 records" in asked.content.decode()
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', asked.content.decode(), re.S)
+    assert " ".join(re.sub(r"<[^>]+>", "", crumbs.group(1)).split()).endswith(
+        f"&rsaquo; Harvest runs &rsaquo; {held} &rsaquo; Release"
+    )
+    held.refresh_from_db()
+    assert held.status == Status.HELD and not RawRecord.objects.filter(deleted=True).exists()
+    done = browser.post(release, {"confirmed": "yes"}, follow=True)
+    assert f"run #{held.pk} of {held.source}: succeeded (55 records withdrawn" in (
+        done.content.decode()
+    )
+    held.refresh_from_db()
+    assert held.status == Status.SUCCEEDED and held.gate["released_by"] == "admin:curator"
+    assert RawRecord.objects.filter(deleted=True, deleted_by_run=held).count() == 55
+    again = browser.post(release, {"confirmed": "yes"}, follow=True)
+    assert "is succeeded, not held: nothing done" in again.content.decode()
+
+
+def test_discarding_from_the_held_runs_page_keeps_every_record(browser, oai_server, sleeps):
+    held = held_run_withdrawing_55(oai_server, sleeps)
+    discard = reverse("admin:aggregation_run_discard", args=[held.pk])
+    asked = browser.post(discard).content.decode()
+    assert "withdraws nothing: the 55 records stay live" in asked and 'name="reason"' in asked
+    browser.post(discard, {"confirmed": "yes", "reason": "the set was renamed"})
+    held.refresh_from_db()
+    assert (held.status, held.gate["reason"]) == (Status.DISCARDED, "the set was renamed")
+    assert not RawRecord.objects.filter(deleted=True).exists()
+
+
+def test_releasing_needs_the_csrf_token_and_the_change_permission(oai_server, sleeps):
+    held = held_run_withdrawing_55(oai_server, sleeps)
+    release = reverse("admin:aggregation_run_release", args=[held.pk])
+    curator = get_user_model().objects.create_superuser("c2", "c2@example.org", "pw-Long-42!")
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(curator)
+    assert forged.post(release, {"confirmed": "yes"}).status_code == 403
+    viewer = get_user_model().objects.create_user("v", "v@example.org", "pw-Long-42!",
+                                                  is_staff=True)  # fmt: skip
+    viewer.user_permissions.add(Permission.objects.get(codename="view_harvestrun"))
+    looking = Client()
+    looking.force_login(viewer)
+    page = looking.get(reverse("admin:aggregation_harvestrun_change", args=[held.pk]))
+    assert page.status_code == 200 and 'id="held-release"' not in page.content.decode()
+    assert looking.post(release, {"confirmed": "yes"}).status_code == 403
+    held.refresh_from_db()
+    assert held.status == Status.HELD
 
 
 @pytest.mark.django_db(transaction=True)
