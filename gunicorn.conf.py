@@ -23,6 +23,8 @@ from pathlib import Path
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 timeout = 30
+if os.environ.get("PIDSVC_LOG_FORMAT", "").strip().lower() == "json":
+    logger_class = "ops.gunicorn_logs.JsonLogger"  # gunicorn's lines as JSON, like the app's
 
 # Prometheus metrics (ops.metrics) from every worker: each writes its counters to files in
 # PROMETHEUS_MULTIPROC_DIR, and a scrape, whichever worker answers it, sums them. The master

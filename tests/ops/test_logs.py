@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests import support
+from tests import live, support
 
 # One request answered 404 and one 400 by the real middleware and views, in a process whose
 # logging is configured from the service's settings, as a gunicorn worker's is.
@@ -98,3 +98,30 @@ def test_a_celery_worker_logs_json_too(tmp_path) -> None:
     assert not [line for line in lines if re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+: [A-Z]+/", line)]
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert any(r["message"].endswith(" ready.") and r["level"] == "INFO" for r in records), lines
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_lines_are_json_too_and_its_access_log_names_the_request(tmp_path) -> None:
+    port = live._free_port()
+    base = f"http://127.0.0.1:{port}/"
+    out = tmp_path / "gunicorn.log"
+    cmd = [sys.executable, "-m", "gunicorn", "pidsvc.wsgi", "--bind", f"127.0.0.1:{port}",
+           "--workers", "1", "--access-logfile", "-", "--error-logfile", "-"]  # fmt: skip
+    env = support.child_env(DEBUG="true", PIDSVC_LOG_FORMAT="json", LOG_LEVEL="INFO")
+    with out.open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=support.ROOT, stdout=log, stderr=log)
+    try:
+        for _ in range(300):  # until a worker answers, at most a minute
+            if live._answers(f"{base}health") or proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert live._answers(f"{base}no-such-page")
+    finally:
+        support.stop(proc)
+    lines = [line for line in out.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line, gunicorn's own included
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+    access = [r for r in records if r["logger"] == "gunicorn.access"]
+    assert ("GET", "/no-such-page", 404) in [(r["method"], r["path"], r["status"]) for r in access]
+    warned = [r for r in records if r["logger"] == "django.request"]
+    assert [(r["path"], r["status"]) for r in warned] == [("/no-such-page", 404)]
