@@ -340,10 +340,19 @@ def _client_for(source: Source, *, policy: oai.HttpPolicy, waits: harvest.Waits)
 
 
 def _claim(run_id: int) -> HarvestRun | None:
-    """Take the run with one conditional UPDATE: two workers never both get it."""
+    """Take the run with one conditional UPDATE: two workers never both get it. A running run
+    is taken when its lease expired, or when its owner is gone from this host (a task delivered
+    again after its worker process was killed): then only from that same owner, so that of two
+    processes taking it over at once one wins."""
     now = timezone.now()
     stale = now - timedelta(minutes=settings.PIDSVC_HARVEST_STALE_MINUTES)
     claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale)
+    orphan = HarvestRun.objects.filter(pk=run_id, status=Status.RUNNING).first()
+    if orphan is not None and not owner.is_gone(_owner(orphan)):
+        orphan = None
+    if orphan is not None:
+        claimable |= Q(status=Status.RUNNING, owner_host=orphan.owner_host,
+                       owner_pid=orphan.owner_pid, owner_started=orphan.owner_started)  # fmt: skip
     me = owner.current()
     taken = HarvestRun.objects.filter(claimable, pk=run_id).update(
         status=Status.RUNNING, started_at=Coalesce("started_at", now), heartbeat_at=now,
@@ -351,7 +360,11 @@ def _claim(run_id: int) -> HarvestRun | None:
     )  # fmt: skip
     if not taken:
         return None
-    return HarvestRun.objects.select_related("source").get(pk=run_id)
+    run = HarvestRun.objects.select_related("source").get(pk=run_id)
+    if orphan is not None:
+        code, message = _owner_gone(orphan)
+        harvest.add_errors(run, [{"code": code, "message": message}])
+    return run
 
 
 def _stop(run: HarvestRun, exc: HarvestError, *, status: str) -> None:

@@ -410,6 +410,17 @@ def test_a_run_whose_process_ended_on_this_host_is_taken_over_at_once(oai_server
     assert done.owner_pid == os.getpid()
 
 
+def test_a_task_delivered_again_takes_over_a_run_whose_process_is_gone(oai_server, sleeps):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    _, run = running_run_owned_by(oai_server, sleeps, owner_host=socket.gethostname(),
+                                  owner_pid=child.pid, owner_started="")  # fmt: skip
+    done = services.run_harvest(run_id=run.pk, sleep=sleeps)  # what the task does
+    assert (done.status, done.records_new, done.pages) == (Status.SUCCEEDED, 58, 3)
+    assert [e["code"] for e in done.errors] == ["owner_gone"]
+    assert services.run_harvest(run_id=run.pk, sleep=sleeps).pages == 3  # idempotent
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_run_whose_process_id_was_reused_is_taken_over(oai_server, sleeps):
     me = owner.current()

@@ -3,6 +3,8 @@ Redis in CI), against the loopback OAI-PMH server."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 
 import pytest
@@ -61,6 +63,14 @@ def test_a_worker_harvests_through_the_broker(worker_queue, oai_server, works_sh
     assert members.count() == 58
     arks = {m.work.ark for m in members.select_related("work__ark")}
     assert arks and all(a.state == "public" and a.target.startswith("http") for a in arks)
+    # The run names the worker process that ran it, and what the next stage did.
+    run.refresh_from_db()
+    assert run.owner_host == socket.gethostname()
+    assert run.owner_pid not in (None, os.getpid())
+    while run.next_stage.get("state") != "done" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run.refresh_from_db()
+    assert run.next_stage["report"]["new_works"] > 0, run.next_stage
 
 
 @pytest.mark.django_db(transaction=True)
