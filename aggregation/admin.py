@@ -357,6 +357,14 @@ class HarvestRunAdmin(HeldRunViews, admin.ModelAdmin):
 # --- records --------------------------------------------------------------------------------
 
 
+class Curating:
+    """Merging and splitting (the actions with ``permissions=["curate"]``) change works: they
+    need the permission to change works; viewing works or records is not enough."""
+
+    def has_curate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("aggregation.change_work")
+
+
 class HasErrorFilter(admin.SimpleListFilter):
     title = "parsing"
     parameter_name = "parsed"
@@ -374,7 +382,7 @@ class HasErrorFilter(admin.SimpleListFilter):
 
 @_read_only
 @admin.register(RawRecord)
-class RawRecordAdmin(admin.ModelAdmin):
+class RawRecordAdmin(Curating, admin.ModelAdmin):
     list_display = ["oai_identifier", "source", "datestamp", "deleted", "error", "changed_at"]
     list_filter = ["source", "deleted", HasErrorFilter]
     list_select_related = ["source"]
@@ -392,11 +400,17 @@ class RawRecordAdmin(admin.ModelAdmin):
     def xml_pre(self, obj: RawRecord) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.xml)
 
-    @admin.action(description="Split the selected records out of their works, each on its own")
+    @admin.action(
+        description="Split the selected records out of their works, each on its own",
+        permissions=["curate"],
+    )
     def split_out(self, request: HttpRequest, queryset: QuerySet[RawRecord]) -> HttpResponse | None:
         return self._split(request, queryset, together=False)
 
-    @admin.action(description="Split the selected records out together, as one new work")
+    @admin.action(
+        description="Split the selected records out together, as one new work",
+        permissions=["curate"],
+    )
     def split_out_together(
         self, request: HttpRequest, queryset: QuerySet[RawRecord]
     ) -> HttpResponse | None:
@@ -485,7 +499,9 @@ def curate(
     note = request.POST.get("note", "").strip()
     shown = request.POST.get("plan", "")
     warning = ""
-    if request.POST.get("confirmed") == "yes" and note and shown:
+    if request.POST.get("confirmed") == "yes" and not note:
+        warning = "Say why: the reason goes into the ARKs' history. Nothing was changed."
+    elif request.POST.get("confirmed") == "yes" and shown:
         try:
             done = decide(note, False, shown)
         except CurationChanged as exc:
@@ -556,7 +572,7 @@ class MembershipInline(admin.TabularInline):
 
 @_read_only
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(Curating, admin.ModelAdmin):
     list_display = ["ark_text", "title_short", "status", "kind", "year", "adopted"]
     list_filter = ["status", "adopted", "kind"]
     list_select_related = ["ark"]
@@ -610,7 +626,7 @@ class WorkAdmin(admin.ModelAdmin):
         )  # fmt: skip
         return format_html("<ul>{}{}</ul>", matches, held) if why.matches or why.held else "-"
 
-    @admin.action(description="Merge the selected works into one (curator)")
+    @admin.action(description="Merge the selected works into one (curator)", permissions=["curate"])
     def merge_works(self, request: HttpRequest, queryset: QuerySet[Work]) -> HttpResponse | None:
         works = list(queryset)
 

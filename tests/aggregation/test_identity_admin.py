@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from aggregation import curation, identity
@@ -174,3 +176,34 @@ def test_messages_and_the_why_list_name_records_by_source_and_identifier(admin_c
     pair = "Repo A: oai:repo-a:1 = Repo B: oai:repo-b:x"
     assert why.count(pair) == 1, why
     assert why.count("<li>") == 1, why
+
+
+def test_curating_needs_the_permission_to_change_works(client, two_works):
+    viewer = get_user_model().objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_work", "view_rawrecord"])
+    )
+    client.force_login(viewer)
+    ids = [w.pk for w in two_works]
+    url = reverse("admin:aggregation_work_changelist")
+    asked = client.post(url, {"action": "merge_works", "_selected_action": ids}, follow=True)
+    assert "admin/aggregation/curate.html" not in [t.name for t in asked.templates]
+    assert "merge_works" not in asked.content.decode()  # not offered
+    raw = RawRecord.objects.get(oai_identifier__endswith=":x")
+    records = reverse("admin:aggregation_rawrecord_changelist")
+    client.post(records, {"action": "split_out", "_selected_action": [raw.pk]})
+    assert Work.objects.filter(status="live").count() == 2
+    viewer.user_permissions.add(Permission.objects.get(codename="change_work"))
+    viewer = get_user_model().objects.get(pk=viewer.pk)  # permissions are cached per object
+    client.force_login(viewer)
+    asked = client.post(url, {"action": "merge_works", "_selected_action": ids})
+    assert asked.status_code == 200 and asked.context["preview"].survivor
+
+
+def test_a_confirmation_without_a_reason_changes_nothing_and_says_so(admin_client, two_works):
+    url = reverse("admin:aggregation_work_changelist")
+    chosen = {"action": "merge_works", "_selected_action": [w.pk for w in two_works]}
+    plan = admin_client.post(url, chosen).context["preview"].digest
+    page = admin_client.post(url, {**chosen, "confirmed": "yes", "note": " ", "plan": plan})
+    assert page.status_code == 200 and b"Say why" in page.content
+    assert Work.objects.filter(status="live").count() == 2
