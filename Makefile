@@ -22,7 +22,7 @@ run: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_demo
-	scripts/serve-dev
+	$(BIN)/python scripts/serve-dev
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput

@@ -17,9 +17,28 @@ for it; try ``WEB_CONCURRENCY`` at twice the CPUs plus one.
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+# Before any worker starts, a missing or malformed variable stops gunicorn with one line naming it
+# (a worker that cannot load the settings prints a traceback, and gunicorn exits "failed to
+# boot"). The check runs in a fresh interpreter: the master imports nothing of the application,
+# so that the workers `--reload` starts load all of it anew.
+_check = subprocess.run(
+    [sys.executable, "-c", "from pidsvc.startup import settings_or_exit; settings_or_exit()"],
+    cwd=Path(__file__).resolve().parent,
+    timeout=120,
+    check=False,
+)
+if _check.returncode:
+    sys.exit(_check.returncode)
+
+# Where `make run` serves, and what PIDSVC_PUBLIC_URL defaults to; `--bind` on the command line
+# wins (without either, gunicorn's own default, 127.0.0.1:8000).
+if os.environ.get("PIDSVC_BIND"):
+    bind = [os.environ["PIDSVC_BIND"]]
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 timeout = 30

@@ -8,6 +8,7 @@ instead of being guessed: a typo in ``DEBUG=flase`` must not quietly mean anythi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -59,10 +60,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_http_url(name: str, default: str) -> str:
-    """An absolute http(s) URL, always ending in '/' so that paths can be appended to it."""
-    value = env_str(name, default)
+def env_http_url(name: str, default: str | Callable[[], str]) -> str:
+    """An absolute http(s) URL, always ending in '/' so that paths can be appended to it.
+    ``default`` may be a function, called only when the variable is unset."""
+    value = env_str(name, "") or (default() if callable(default) else default)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ImproperlyConfigured(f"{name}={value!r} is not an absolute http or https URL")
     return value if value.endswith("/") else value + "/"
+
+
+# Hosts that mean "every interface" in a bind address; links to them use the loopback address.
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+
+
+def env_bound_url(name: str, default: str) -> str:
+    """The ``http://HOST:PORT/`` URL of the address a variable binds to, written as gunicorn's
+    ``--bind`` takes it (``HOST:PORT``, ``HOST`` for port 8000, ``[IPv6]:PORT``); a wildcard host
+    (``0.0.0.0``, ``[::]``) becomes the loopback address. Unix sockets and file descriptors have
+    no such URL: an error says to set the public URL instead."""
+    value = env_str(name, default).strip()
+    if value.startswith(("unix:", "fd://")):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} has no http address: set PIDSVC_PUBLIC_URL to the public URL"
+        )
+    parts = urlsplit(f"http://{value}")
+    try:
+        port = parts.port or 8000  # gunicorn's default port
+    except ValueError:
+        port = None
+    if port is None or parts.path or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an address such as 127.0.0.1:8000")
+    host = parts.hostname or ""
+    host = _WILDCARD_HOSTS.get(host, host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"

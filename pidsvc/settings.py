@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from pidsvc.env import env_bool, env_http_url, env_int, env_list, env_str
+from pidsvc.env import env_bool, env_bound_url, env_http_url, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PIDSVC_VAR_DIR", str(BASE_DIR / "var")))
@@ -27,11 +27,17 @@ if DEBUG:
 else:
     SECRET_KEY = env_str("SECRET_KEY")  # required: no default when DEBUG is off
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# The public base URL of this resolver: what ARKs are prefixed with to make them actionable. By
+# default the address the service is bound to (PIDSVC_BIND: `make run`, gunicorn.conf.py), so
+# that links name where it runs; served to others, or behind a proxy, it must be set.
+PIDSVC_PUBLIC_URL = env_http_url(
+    "PIDSVC_PUBLIC_URL", lambda: env_bound_url("PIDSVC_BIND", "127.0.0.1:8000")
+)
+_public_host = urlsplit(PIDSVC_PUBLIC_URL).hostname or "localhost"
+_local_hosts = ["localhost", "127.0.0.1", "[::1]"]
+_public_host = f"[{_public_host}]" if ":" in _public_host else _public_host
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", list(dict.fromkeys([*_local_hosts, _public_host])))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-
-# The public base URL of this resolver: what ARKs are prefixed with to make them actionable.
-PIDSVC_PUBLIC_URL = env_http_url("PIDSVC_PUBLIC_URL", "http://127.0.0.1:8000/")
 # Where ARKs of NAANs that neither this node nor the imported registry knows are forwarded.
 # The ARK specification's best practice for unknown NAANs is N2T (section "Resolver Chains").
 PIDSVC_FALLBACK_RESOLVER = env_http_url("PIDSVC_FALLBACK_RESOLVER", "https://n2t.net/")
@@ -42,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "pidsvc.devserver",  # runserver passing the raw request target on; before WhiteNoise's
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
