@@ -32,7 +32,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Func, Q, TextField
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from aggregation import pgcopy, workplan
@@ -53,7 +54,9 @@ from aggregation.models import (
     Source,
     Work,
 )
+from arks import access as ark_access
 from arks import services as ark_services
+from arks.access import Actor
 from arks.domain import ark as arkdomain
 from arks.errors import IdentifierError
 from arks.models import Ark, Shoulder
@@ -66,6 +69,7 @@ MAX_INSTANCES: Final = 100  # instances copied into an ARK's metadata (all stay 
 MAX_ERC_CHARS: Final = 2000
 LOCK_KEY: Final = 0x70696473766364  # any constant: names the dedup lock among advisory locks
 WITHDRAWN_REASON: Final = "Every harvested record of this work has been withdrawn by its source."
+RESTORED_NOTE: Final = "put back: changed outside the aggregation pipeline"
 State = Ark.State
 T = TypeVar("T")
 
@@ -86,6 +90,7 @@ class DedupReport:
     revived: int = 0
     withdrawn: int = 0
     updated: int = 0
+    restored: int = 0
     held: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -97,25 +102,31 @@ class DedupReport:
 
 
 def works_shoulder() -> Shoulder:
-    """The shoulder of aggregated works' ARKs (``PIDSVC_WORKS_SHOULDER``)."""
+    """The shoulder of aggregated works' ARKs (``PIDSVC_WORKS_SHOULDER``), held by this node's
+    organisation (given to it here when it is not: see ``hold_works_shoulder``)."""
     text = settings.PIDSVC_WORKS_SHOULDER.strip()
     try:
-        parsed = arkdomain.parse(text if text.lower().startswith("ark:") else f"ark:{text}")
+        naan, prefix = ark_access.works_shoulder_name()
     except arkdomain.InvalidArk as exc:
         raise IdentityNotConfigured(f"PIDSVC_WORKS_SHOULDER={text!r} is not an ARK: {exc}") from exc
     shoulder = (
-        Shoulder.objects.select_related("naan")
-        .filter(naan__naan=parsed.naan, prefix=parsed.name, naan__served=True)
+        Shoulder.objects.select_related("naan", "organization")
+        .filter(naan__naan=naan, prefix=prefix, naan__served=True)
         .first()
     )
     if shoulder is None:
         raise IdentityNotConfigured(
-            f"the shoulder ark:{parsed.naan}/{parsed.name} (PIDSVC_WORKS_SHOULDER) is not "
+            f"the shoulder ark:{naan}/{prefix} (PIDSVC_WORKS_SHOULDER) is not "
             "delegated on this node: create it (manage.py delegate_shoulder) or set "
             "PIDSVC_WORKS_SHOULDER to the shoulder for aggregated works"
         )
     if not shoulder.is_active:
         raise IdentityNotConfigured(f"the works shoulder {shoulder} is not active")
+    if not shoulder.organization.is_node:
+        try:
+            shoulder = ark_services.hold_works_shoulder(shoulder=shoulder, actor=ACTOR)
+        except IdentifierError as exc:
+            raise IdentityNotConfigured(exc.message) from exc
     return shoulder
 
 
@@ -132,6 +143,7 @@ def run_dedup(
     report = DedupReport()
     match_changed(source=source, full=full, report=report, progress=progress)
     assign_works(shoulder=shoulder, actor=actor, report=report, progress=progress)
+    restore_arks(actor=actor, report=report)
     return report
 
 
@@ -761,7 +773,9 @@ def _mint_works(
         ]
         # No state given: public at the best instance's URL, reserved while there is none.
         items = [ark_services.ArkData(**d["ark"]) for d in described]
-        arks = ark_services.mint_each(shoulder=shoulder, actor=actor, items=items)
+        arks = ark_services.mint_each(
+            shoulder=shoulder, actor=Actor.aggregation(actor), items=items
+        )
         now = timezone.now()
         new = [
             Work(
@@ -771,6 +785,7 @@ def _mint_works(
                 year=d["work"]["year"],
                 summary=d["work"]["summary"],
                 instances=d["work"]["instances"],
+                ark_fields=_wanted(d["ark"]),
                 created_at=now,
                 updated_at=now,
             )
@@ -812,15 +827,14 @@ def _refresh(work: Work, views: list[_View], *, actor: str, note: str) -> bool:
         metadata = {**ark.metadata, "instances": data["metadata"].get("instances", [])}
         wanted: dict[str, Any] = {"metadata": metadata}
     else:
-        wanted = dict(data)
-        if data["target"]:
-            wanted["state"] = State.PUBLIC
-        else:
-            wanted.pop("target")
+        wanted = _wanted(data)
+        if work.ark_fields != wanted:
+            work.ark_fields = wanted
+            work.save(update_fields=["ark_fields"])
     diff = {k: v for k, v in wanted.items() if getattr(ark, k) != v}
     if diff:
         try:
-            ark_services.update_ark(ark=ark, actor=actor, note=note, **diff)
+            ark_services.update_ark(ark=ark, actor=Actor.aggregation(actor), note=note, **diff)
         except IdentifierError as exc:
             log.warning("work %s: ARK %s not updated: %s", work.pk, ark.ark, exc)
             return changed
@@ -864,7 +878,10 @@ def _merge_work(loser: Work, survivor: Work, *, actor: str, note: str) -> None:
     loser.save(update_fields=["status", "merged_into", "updated_at"])
     if not loser.adopted:
         ark_services.merge(
-            ark=loser.ark, into=survivor.ark, actor=actor, note=note or "works merged by dedup"
+            ark=loser.ark,
+            into=survivor.ark,
+            actor=Actor.aggregation(actor),
+            note=note or "works merged by dedup",
         )
 
 
@@ -874,7 +891,9 @@ def _revive(work: Work, *, actor: str, note: str) -> None:
     work.updated_at = timezone.now()
     work.save(update_fields=["status", "merged_into", "updated_at"])
     if not work.adopted:
-        ark_services.unmerge(ark=work.ark, actor=actor, note=note or "work split apart by dedup")
+        ark_services.unmerge(
+            ark=work.ark, actor=Actor.aggregation(actor), note=note or "work split apart by dedup"
+        )
         work.ark.refresh_from_db()
 
 
@@ -883,11 +902,82 @@ def _withdraw(work: Work, *, actor: str, note: str) -> None:
         work.status = Work.Status.WITHDRAWN
         work.updated_at = timezone.now()
         work.save(update_fields=["status", "updated_at"])
-    if work.adopted or work.ark.state == State.UNAVAILABLE:
+    if work.adopted:
         return  # an institution's ARK is its owner's to withdraw
-    ark_services.update_ark(
-        ark=work.ark, actor=actor, state=State.UNAVAILABLE, reason=WITHDRAWN_REASON, note=note
-    )
+    tombstone = {"state": State.UNAVAILABLE, "reason": WITHDRAWN_REASON}
+    if work.ark_fields and {**work.ark_fields, **tombstone} != work.ark_fields:
+        work.ark_fields = {**work.ark_fields, **tombstone}
+        work.save(update_fields=["ark_fields"])
+    if work.ark.state == State.UNAVAILABLE:
+        return
+    ark_services.update_ark(ark=work.ark, actor=Actor.aggregation(actor), note=note, **tombstone)
+
+
+def _wanted(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a live work's ARK must hold, from its described ``data``: without a target (no
+    member gives a URL) the ARK keeps the one it has, and its state."""
+    wanted = dict(data)
+    if data["target"]:
+        wanted["state"] = State.PUBLIC
+    else:
+        wanted.pop("target")
+    return wanted
+
+
+# --- putting back what others changed ----------------------------------------------------------
+
+
+def restore_arks(*, actor: str = ACTOR, report: DedupReport | None = None) -> DedupReport:
+    """Put back the target, state and metadata of every work's ARK that differs from what
+    identity wrote (``Work.ark_fields``), whoever changed it: written through the identifier
+    layer's services, so the ARK's history says it was put back, and by whom.
+
+    The comparison runs in the database, over every live and withdrawn work, so a run costs one
+    scan of the works and their ARKs, not a read of every work's metadata.
+    """
+    report = report or DedupReport()
+    for chunk in _chunks(list(_drifted().order_by("pk").values_list("pk", flat=True))):
+        with transaction.atomic():
+            lock()
+            for work in Work.objects.select_related("ark").filter(pk__in=chunk):
+                diff = {k: v for k, v in work.ark_fields.items() if getattr(work.ark, k) != v}
+                if not diff:
+                    continue  # pragma: no cover - the database saw a difference Python does not
+                try:
+                    ark_services.update_ark(
+                        ark=work.ark, actor=Actor.aggregation(actor), note=RESTORED_NOTE, **diff
+                    )
+                except IdentifierError as exc:
+                    report.errors.append(f"{work.ark.ark} not put back: {exc}")
+                    log.warning("work %s: ARK %s not put back: %s", work.pk, work.ark.ark, exc)
+                    continue
+                report.restored += 1
+    return report
+
+
+_TEXT_FIELDS: Final = ("target", "state", "reason", "who", "what", "when")
+
+
+class _JsonText(Func):
+    """A JSON value as canonical text, so that two equal values compare equal: jsonb's text on
+    PostgreSQL; on SQLite, ``json()``, which minifies what Django stored with spaces."""
+
+    template = "(%(expressions)s)::text"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra)
+
+
+def _drifted() -> Any:
+    """Works whose ARK holds something other than ``ark_fields`` says."""
+    differs = Q(ark_fields__has_key="metadata") & ~Q(held_metadata=F("wanted_metadata"))
+    for name in _TEXT_FIELDS:
+        differs |= Q(ark_fields__has_key=name) & ~Q(**{f"ark__{name}": KT(f"ark_fields__{name}")})
+    return Work.objects.annotate(
+        held_metadata=_JsonText(F("ark__metadata")),
+        wanted_metadata=_JsonText(F("ark_fields__metadata")),
+    ).filter(differs, adopted=False, status__in=[Work.Status.LIVE, Work.Status.WITHDRAWN])
 
 
 # --- helpers -------------------------------------------------------------------------------------

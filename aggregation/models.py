@@ -289,6 +289,10 @@ class Work(models.Model):
     instances = models.JSONField(
         default=list, blank=True, help_text="Every live member: source, URL, access, licence."
     )
+    # What identity last wrote to the ARK (target, state, reason, ERC kernel, metadata), compared
+    # with the ARK on every dedup run: whatever else changed it is put back. Empty for an adopted
+    # ARK, which is its owner's to write.
+    ark_fields = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -12,14 +12,16 @@ from typing import Any
 
 def work_counts(report: Mapping[str, Any]) -> str:
     """A dedup report's changes to works (``identity.DedupReport.as_dict()``). "Split apart
-    again" counts merged works that came back because their records split away."""
+    again" counts merged works that came back because their records split away; ARKs put back
+    are named only when there are some."""
     n = lambda name: int(report.get(name) or 0)  # noqa: E731
+    restored = n("restored")  # works' ARKs something other than dedup had changed
     return (
         f"{n('new_works'):,} works created, {n('adopted'):,} adopted ARKs, "
         f"{n('merged'):,} merged, {n('revived'):,} split apart again, "
         f"{n('withdrawn'):,} tombstoned, {n('updated'):,} updated, "
         f"{n('held'):,} groups held for review"
-    )
+    ) + (f"; {restored:,} ARKs put back after changes made outside dedup" if restored else "")
 
 
 def describe(outcome: Mapping[str, Any]) -> str:

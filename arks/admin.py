@@ -72,6 +72,13 @@ class ShoulderFormSet(forms.BaseInlineFormSet):
         )
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
+            if form.instance.pk and data and "organization" in form.changed_data:
+                try:
+                    services.check_shoulder_holder(
+                        shoulder=form.instance, organization=data["organization"]
+                    )
+                except IdentifierError as exc:
+                    form.add_error("organization", exc.message)
             if form.instance.pk or not data or data.get("DELETE") or "prefix" not in data:
                 continue
             try:
@@ -331,6 +338,8 @@ class ArkEventInline(admin.TabularInline):
 
 
 class ArkForm(forms.ModelForm):
+    actor = "admin"  # who edits: set per request by ``ArkAdmin.get_form``
+
     class Meta:
         model = Ark
         fields = ["state", "reason", "target", "who", "what", "when", "where"]
@@ -342,9 +351,13 @@ class ArkForm(forms.ModelForm):
         data = super().clean() or {}
         try:
             services.check_ark_update(
-                ark=self.instance, **{k: data[k] for k in data if k in self.changed_data}
+                ark=self.instance,
+                actor=self.actor,
+                **{k: data[k] for k in data if k in self.changed_data},
             )
         except IdentifierError as exc:
+            if exc.field and exc.field not in self.fields:
+                raise ValidationError(exc.message) from None
             raise as_validation_error(exc) from None
         return data
 
@@ -375,6 +388,10 @@ class ArkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # ARKs are minted through the API or `manage.py mint`
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"actor": actor(request)})
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -15,6 +15,7 @@ DEMO_NAAN = "99999"  # the ARK specification's NAAN for test identifiers
 DEMO_SHOULDER = "fk4"
 DEMO_WORKS_SHOULDER = "w3"  # the default PIDSVC_WORKS_SHOULDER: aggregated works' ARKs
 DEMO_ORG = "Demo Institution"
+DEMO_NODE = "Demo Aggregator"  # this node's own organisation: it holds the NAAN and the works
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,19 @@ class DemoSetup:
 
 @transaction.atomic
 def create_demo_setup() -> DemoSetup | None:
-    """Create the demo NAAN, organisation, shoulder, API key and superuser.
+    """Create the demo NAAN and works shoulder (held by the node's organisation), an
+    institution with its shoulder and API key, and a superuser.
 
     Only on an empty database (no NAAN, no user): it never touches a configured service.
     Returns None when there was something already.
     """
     if Naan.objects.exists() or get_user_model().objects.exists():
         return None
+    node = services.become_node(services.ensure_organization(name=DEMO_NODE))
     org = services.ensure_organization(name=DEMO_ORG)
     naan = services.register_naan(
         naan=DEMO_NAAN,
-        holder=org,
+        holder=node,
         policy_statement="Test identifiers: they may not resolve for long (ARK spec, NAAN 99999).",
     )
     shoulder = services.delegate_shoulder(
@@ -50,7 +53,7 @@ def create_demo_setup() -> DemoSetup | None:
     services.delegate_shoulder(
         naan=naan,
         prefix=DEMO_WORKS_SHOULDER,
-        organization=org,
+        organization=node,
         is_test=True,
         persistence_statement="Demo shoulder of aggregated works: one ARK per work found in the "
         "harvested sources, kept stable across harvests.",

@@ -76,6 +76,13 @@ class NotPermitted(IdentifierError):
     code = "forbidden"
 
 
+class WorkArkProtected(NotPermitted):
+    """The ARK of an aggregated work (or its shoulder): written only by the aggregation pipeline
+    and curators, never through an organisation's key."""
+
+    code = "work_ark"
+
+
 class IdempotencyKeyReused(IdentifierError):
     """An ``Idempotency-Key`` already answered a different request: replaying that answer would
     be wrong, and running this one would make a retry mint twice."""
@@ -99,4 +106,5 @@ __all__ = [
     "NotPermitted",
     "ShoulderConflict",
     "ShoulderUnavailable",
+    "WorkArkProtected",
 ]

@@ -30,10 +30,22 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     url = models.URLField(blank=True)
     contact_email = models.EmailField(blank=True)
+    is_node = models.BooleanField(
+        "this node",
+        default=False,
+        editable=False,
+        help_text="The organisation that runs this node: it holds the shoulder of aggregated "
+        "works (PIDSVC_WORKS_SHOULDER). At most one.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_node"], condition=models.Q(is_node=True), name="one_node_organization"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

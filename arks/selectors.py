@@ -15,10 +15,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, Q, QuerySet
 from psycopg import pq
 
+from arks import access
 from arks.domain import ark as arkdomain
 from arks.domain import noid
 from arks.domain.naan_registry import NaanRecord, expand_target
-from arks.errors import InvalidInput, NotFound, NotPermitted
+from arks.errors import InvalidInput, NotFound
 from arks.models import ApiKey, Ark, ArkEvent, Naan, Organization, RegistryNaan, Shoulder
 
 
@@ -396,34 +397,26 @@ def served_naans() -> QuerySet[Naan]:
 
 # --- the API: what an organisation may act on --------------------------------------------------
 #
-# An organisation acts on the shoulders delegated to it and on every shoulder of the NAANs it
-# holds; an ARK outside any shoulder (registered, not minted) belongs to its owner and to its
-# NAAN's holder. Everything else is another organisation's: refused, never silently hidden.
+# The rules are in ``arks.access``; what a key may not read is answered as if it did not exist.
 
 
 def shoulders_for(organization: Organization) -> QuerySet[Shoulder]:
-    """The shoulders ``organization`` may mint under: delegated to it, or of a NAAN it holds."""
+    """The shoulders ``organization`` acts on: delegated to it, or of a NAAN it holds."""
     return Shoulder.objects.filter(
         Q(organization=organization) | Q(naan__holder=organization)
     ).select_related("naan__holder", "organization")
 
 
-def may_use_shoulder(organization: Organization, shoulder: Shoulder) -> bool:
-    return organization.pk in (shoulder.organization_id, shoulder.naan.holder_id)
+def mintable_shoulders_for(organization: Organization) -> list[Shoulder]:
+    """The shoulders ``organization``'s keys may mint under: its own, less the works shoulder."""
+    return [s for s in shoulders_for(organization) if not access.is_works_shoulder(s)]
 
 
-def may_act_on(organization: Organization, ark: Ark) -> bool:
-    if ark.shoulder is not None:
-        return may_use_shoulder(organization, ark.shoulder)
-    if ark.owner_id == organization.pk:
-        return True
-    return Naan.objects.filter(naan=ark.naan, holder=organization).exists()
+def shoulder_for(*, organization: Organization, text: str, to_mint: bool = False) -> Shoulder:
+    """The shoulder named by ``text`` if ``organization`` acts on it; ``to_mint``, any stored
+    shoulder (the mint service decides, and says why it refuses).
 
-
-def shoulder_for(*, organization: Organization, text: str) -> Shoulder:
-    """The shoulder named by ``text`` if ``organization`` may mint under it.
-
-    Raises ``InvalidInput`` (not a shoulder), ``NotFound`` or ``NotPermitted``.
+    Raises ``InvalidInput`` (not a shoulder) or ``NotFound`` (unknown, or not the key's).
     """
     try:
         shoulder = find_shoulder(text)
@@ -431,27 +424,33 @@ def shoulder_for(*, organization: Organization, text: str) -> Shoulder:
         raise InvalidInput(
             f"not a shoulder such as ark:99999/fk4: {exc}", field="shoulder"
         ) from None
-    if not may_use_shoulder(organization, shoulder):
-        raise NotPermitted(
-            f"{shoulder} is delegated to another organisation; your key may not use it",
-            field="shoulder",
-        )
-    return shoulder
+    except NotFound:
+        raise access.unknown_shoulder(_shoulder_text(text)) from None
+    if access.may_use_shoulder(organization, shoulder):
+        return shoulder
+    if to_mint:
+        # A shoulder is public (its page says who holds it): minting under another's is refused
+        # with the reason, by the service.
+        return shoulder
+    raise access.unknown_shoulder(str(shoulder))
+
+
+def _shoulder_text(text: str) -> str:
+    parsed = arkdomain.parse(text if "ark:" in text.lower() else f"ark:{text}")
+    return f"ark:{parsed.naan}/{parsed.name}"
 
 
 def ark_for(*, organization: Organization, text: str) -> Ark:
-    """The stored ARK equivalent to ``text`` if ``organization`` may act on it.
+    """The stored ARK equivalent to ``text`` if ``organization`` may read it.
 
-    Raises ``InvalidArk``, ``NotFound`` or ``NotPermitted``.
+    Raises ``InvalidArk`` or ``NotFound`` (unknown, or not readable: the same answer).
     """
     key = arkdomain.normalize(text)
     ark = (
         Ark.objects.select_related("shoulder__naan", "owner", "merged_into").filter(key=key).first()
     )
-    if ark is None:
-        raise NotFound(f"{key} is not known here", field="ark")
-    if not may_act_on(organization, ark):
-        raise NotPermitted(f"{ark.ark} belongs to another organisation", field="ark")
+    if ark is None or not access.may_read(organization, ark):
+        raise access.unknown_ark(key)
     return ark
 
 

@@ -19,7 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from arks import bulk
+from arks import access, bulk
+from arks.access import Actor
 from arks.domain import ark as arkdomain
 from arks.domain import noid
 from arks.domain.ark import is_betanumeric
@@ -45,6 +46,8 @@ from arks.models import (
     RegistryNaan,
     Shoulder,
 )
+
+__all__ = ["Actor"]  # writers name themselves with an Actor (or, for the node's operator, a name)
 
 MAX_TARGET_LENGTH: Final = 2000
 MAX_ERC_LENGTH: Final = 10_000
@@ -234,10 +237,16 @@ def delegate_shoulder(
     is_test: bool = False,
     persistence_statement: str = "",
 ) -> Shoulder:
-    """Delegate a new shoulder of ``naan`` to ``organization``."""
+    """Delegate a new shoulder of ``naan`` to ``organization``.
+
+    The works shoulder (``PIDSVC_WORKS_SHOULDER``) goes only to this node's organisation; the
+    first organisation it is delegated to becomes that, when the node has none yet.
+    """
     # Lock the NAAN so two concurrent delegations cannot both pass the overlap check.
     Naan.objects.select_for_update().filter(pk=naan.pk).first()
     validate_shoulder(naan=naan, prefix=prefix, template=template)
+    if access.is_works_shoulder(Shoulder(naan=naan, prefix=prefix)):
+        organization = become_node(organization)
     return Shoulder.objects.create(
         naan=naan,
         prefix=prefix,
@@ -248,11 +257,87 @@ def delegate_shoulder(
     )
 
 
+def check_shoulder_holder(*, shoulder: Shoulder, organization: Organization) -> None:
+    """An existing shoulder may move to another organisation, except the works shoulder, which
+    stays with this node's organisation (forms call this before saving)."""
+    if access.is_works_shoulder(shoulder):
+        node = access.node_organization()
+        if node is not None and organization.pk != node.pk:
+            raise _not_the_node(str(shoulder), organization, node)
+
+
+def _not_the_node(shoulder: str, organization: Organization, node: Organization) -> Exception:
+    return InvalidInput(
+        f"{shoulder} is the shoulder of aggregated works (PIDSVC_WORKS_SHOULDER): it is held by "
+        f"this node's organisation, {node.name}, not by {organization.name}",
+        field="organization",
+    )
+
+
+def become_node(organization: Organization) -> Organization:
+    """Make ``organization`` this node's own (the holder of the works shoulder), when the node
+    has none yet; refused when another organisation is already."""
+    node = access.node_organization()
+    if node is None:
+        Organization.objects.filter(pk=organization.pk).update(is_node=True)
+        organization.is_node = True
+        return organization
+    if node.pk != organization.pk:
+        naan, prefix = access.works_shoulder_name()
+        raise _not_the_node(f"ark:{naan}/{prefix}", organization, node)
+    return organization
+
+
+NODE_NAME: Final = "This node"  # the node's organisation when one must be created unnamed
+
+
+@transaction.atomic
+def hold_works_shoulder(*, shoulder: Shoulder, actor: Actor | str) -> Shoulder:
+    """Give the works shoulder, and the ARKs its holder owns under it, to this node's
+    organisation (created as ``NODE_NAME`` when there is none); no-op when it holds them.
+
+    A node set up before works belonged to the node had the shoulder delegated to an
+    institution, whose keys could then rewrite the works' ARKs.
+    """
+    node = access.node_organization()
+    if node is None:
+        node, _ = Organization.objects.get_or_create(name=NODE_NAME)
+        if node.arks.exists() or node.api_keys.exists():
+            raise InvalidInput(
+                f"the works shoulder {shoulder} is held by {shoulder.organization.name}, not by "
+                f"this node's organisation, and none is set: delegate the works shoulder to it "
+                f"(an organisation named {NODE_NAME!r} already exists and is not it)",
+                field="organization",
+            )
+        node = become_node(node)
+    locked = Shoulder.objects.select_for_update().select_related("naan").get(pk=shoulder.pk)
+    if locked.organization_id == node.pk:
+        return locked
+    former = locked.organization
+    name = Actor.of(actor).name
+    now = timezone.now()
+    owned = Ark.objects.filter(shoulder=locked, owner=former)
+    bulk.insert(
+        [
+            ArkEvent(
+                ark_id=pk, at=now, actor=name, action=ArkEvent.Action.UPDATE,
+                changes={"owner": [former.name, node.name]},
+                note="the ARKs of aggregated works belong to this node",
+            )
+            for pk in owned.values_list("pk", flat=True).iterator()
+        ]
+    )  # fmt: skip
+    owned.update(owner=node, updated_at=now)
+    locked.organization = node
+    locked.save(update_fields=["organization"])
+    return locked
+
+
 # --- minting ----------------------------------------------------------------------------------
 
 
 def mint(
-    *, shoulder: Shoulder, actor: str, data: ArkData | None = None, count: int = 1
+    *, shoulder: Shoulder, actor: Actor | str, data: ArkData | None = None, count: int = 1
 ) -> list[Ark]:
     """Mint ``count`` ARKs under ``shoulder``, all bound to the same ``data``."""
     if not 1 <= count <= MAX_BATCH:
@@ -261,7 +346,7 @@ def mint(
     return _mint(shoulder=shoulder, actor=actor, items=[checked] * count)
 
 
-def mint_each(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[Ark]:
+def mint_each(*, shoulder: Shoulder, actor: Actor | str, items: Sequence[ArkData]) -> list[Ark]:
     """Mint one ARK per item, each with its own data; all or nothing."""
     if not 1 <= len(items) <= MAX_BATCH:
         raise InvalidInput(f"between 1 and {MAX_BATCH} items at once", field="items")
@@ -269,7 +354,9 @@ def mint_each(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> li
 
 
 @transaction.atomic
-def _mint(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[Ark]:
+def _mint(*, shoulder: Shoulder, actor: Actor | str, items: Sequence[ArkData]) -> list[Ark]:
+    writer = Actor.of(actor)
+    access.check_mint(writer, shoulder)
     if not shoulder.is_active:
         raise ShoulderUnavailable(f"shoulder {shoulder} is not active", field="shoulder")
     template = parse_template(shoulder.template, prefix=shoulder.prefix)
@@ -285,7 +372,11 @@ def _mint(*, shoulder: Shoulder, actor: str, items: Sequence[ArkData]) -> list[A
     bulk.insert(
         [
             ArkEvent(
-                ark_id=a.pk, at=now, actor=actor, action=ArkEvent.Action.MINT, changes=_snapshot(a)
+                ark_id=a.pk,
+                at=now,
+                actor=writer.name,
+                action=ArkEvent.Action.MINT,
+                changes=_snapshot(a),
             )
             for a in arks
         ]
@@ -348,7 +439,9 @@ def _snapshot(ark: Ark) -> dict[str, Any]:
 
 
 @transaction.atomic
-def register_ark(*, text: str, owner: Organization, actor: str, data: ArkData | None = None) -> Ark:
+def register_ark(
+    *, text: str, owner: Organization, actor: Actor | str, data: ArkData | None = None
+) -> Ark:
     """Bring an ARK that was not minted here under this node's care (a NAAN holder moving its
     existing ARKs, hyphens and qualifiers included, to this resolver).
 
@@ -371,7 +464,7 @@ def register_ark(*, text: str, owner: Organization, actor: str, data: ArkData | 
     ark.key = key
     ark.save(force_insert=True)
     ArkEvent.objects.create(
-        ark=ark, at=ark.created_at, actor=actor, action=ArkEvent.Action.MINT,
+        ark=ark, at=ark.created_at, actor=Actor.of(actor).name, action=ArkEvent.Action.MINT,
         changes=_snapshot(ark), note="registered an existing ARK",
     )  # fmt: skip
     return ark
@@ -392,14 +485,15 @@ _TRANSITIONS: Final = {
 
 
 @transaction.atomic
-def update_ark(*, ark: Ark, actor: str, note: str = "", **changes: Any) -> Ark:
+def update_ark(*, ark: Ark, actor: Actor | str, note: str = "", **changes: Any) -> Ark:
     """Change target, ERC metadata, ``metadata``, ``state`` and ``reason``; record what changed.
 
     Fields left out are left alone. Nothing happens (and no event is written) when the values
     equal the stored ones, so retrying an update is harmless.
     """
-    locked = Ark.objects.select_for_update().get(pk=ark.pk)
-    new = check_ark_update(ark=locked, **changes)
+    writer = Actor.of(actor)
+    locked = _locked(ark)
+    new = check_ark_update(ark=locked, actor=writer, **changes)
     diff = {k: [getattr(locked, k), v] for k, v in new.items() if getattr(locked, k) != v}
     if not diff:
         return locked
@@ -408,13 +502,28 @@ def update_ark(*, ark: Ark, actor: str, note: str = "", **changes: Any) -> Ark:
     locked.updated_at = timezone.now()
     locked.save(update_fields=[*diff, "updated_at"])
     ArkEvent.objects.create(
-        ark=locked, at=locked.updated_at, actor=actor, action=_action(diff), changes=diff, note=note
+        ark=locked,
+        at=locked.updated_at,
+        actor=writer.name,
+        action=_action(diff),
+        changes=diff,
+        note=note,
     )
     return locked
 
 
-def check_ark_update(*, ark: Ark, **changes: Any) -> dict[str, Any]:
-    """Validate an update without writing it (forms use it to show errors next to fields)."""
+def _locked(ark: Ark) -> Ark:
+    """``ark`` as stored, its row locked until the transaction ends (and its shoulder read, which
+    the permission check needs)."""
+    return (
+        Ark.objects.select_for_update(of=("self",)).select_related("shoulder__naan").get(pk=ark.pk)
+    )
+
+
+def check_ark_update(*, ark: Ark, actor: Actor | str, **changes: Any) -> dict[str, Any]:
+    """Check that ``actor`` may make the update and validate it, without writing it (forms use
+    it to show errors next to fields)."""
+    access.check_write(Actor.of(actor), ark)
     unknown = set(changes) - {"target", "state", "reason", "metadata", *ERC_FIELDS}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -450,13 +559,13 @@ def _action(diff: dict[str, Any]) -> str:
     return ArkEvent.Action.UPDATE
 
 
-def tombstone(*, ark: Ark, actor: str, reason: str) -> Ark:
+def tombstone(*, ark: Ark, actor: Actor | str, reason: str) -> Ark:
     """Withdraw an ARK: it keeps resolving, to a 410 page with its last metadata and ``reason``."""
     return update_ark(ark=ark, actor=actor, state=State.UNAVAILABLE, reason=reason)
 
 
 @transaction.atomic
-def merge(*, ark: Ark, into: Ark, actor: str, note: str = "") -> Ark:
+def merge(*, ark: Ark, into: Ark, actor: Actor | str, note: str = "") -> Ark:
     """Make ``ark`` an alias of ``into``: it resolves through its survivor from now on."""
     survivor = Ark.objects.get(pk=into.pk)  # the stored chain, not a possibly stale instance
     seen = {into.pk}
@@ -471,15 +580,17 @@ def merge(*, ark: Ark, into: Ark, actor: str, note: str = "") -> Ark:
 
 
 @transaction.atomic
-def unmerge(*, ark: Ark, actor: str, note: str = "") -> Ark:
+def unmerge(*, ark: Ark, actor: Actor | str, note: str = "") -> Ark:
     """Give a merged ARK its own identity back (a work that was merged, then split apart again):
     it stops resolving through its survivor. The merge stays in its history."""
     return _point(ark, None, actor=actor, note=note)
 
 
-def _point(ark: Ark, survivor: Ark | None, *, actor: str, note: str) -> Ark:
+def _point(ark: Ark, survivor: Ark | None, *, actor: Actor | str, note: str) -> Ark:
     """Set what ``ark`` resolves through (``None``: itself) and record it; no-op if unchanged."""
-    locked = Ark.objects.select_for_update().get(pk=ark.pk)
+    writer = Actor.of(actor)
+    locked = _locked(ark)
+    access.check_write(writer, locked)
     if locked.merged_into_id == (survivor.pk if survivor else None):
         return locked
     diff = {"merged_into": [_ark_text(locked.merged_into_id), survivor.ark if survivor else None]}
@@ -488,7 +599,7 @@ def _point(ark: Ark, survivor: Ark | None, *, actor: str, note: str) -> Ark:
     locked.save(update_fields=["merged_into", "updated_at"])
     action = ArkEvent.Action.MERGE if survivor else ArkEvent.Action.UNMERGE
     ArkEvent.objects.create(
-        ark=locked, at=locked.updated_at, actor=actor, action=action, changes=diff, note=note
+        ark=locked, at=locked.updated_at, actor=writer.name, action=action, changes=diff, note=note
     )
     return locked
 

@@ -17,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from arks import selectors, services
+from arks.access import Actor
 from arks.models import ApiKey, Organization
 
 KEYWORD = "Token"
@@ -34,9 +35,10 @@ class ApiClient:
     is_authenticated: ClassVar[bool] = True
 
     @property
-    def actor(self) -> str:
-        """How the ARK history names this client."""
-        return f"{self.organization.name} (API key {self.api_key.prefix})"[:200]
+    def actor(self) -> Actor:
+        """This client as a writer: limited to its organisation's ARKs, named in the history."""
+        name = f"{self.organization.name} (API key {self.api_key.prefix})"[:200]
+        return Actor(name=name, organization=self.organization)
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -1,5 +1,6 @@
 """Who may call an endpoint at all. Which ARKs and shoulders a key may act on is decided by
-``arks.selectors`` (``shoulder_for``, ``ark_for``, ``arks_for``), where the queries are."""
+``arks.access``, asked by ``arks.selectors`` (``shoulder_for``, ``ark_for``, ``arks_for``) for
+reads and by ``arks.services`` for every write."""
 
 from __future__ import annotations
 

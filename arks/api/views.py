@@ -118,7 +118,9 @@ class ArkCollection(ApiView):
     def post(self, request: Request) -> Response:
         data = validated(io.MintIn, request.data)
         shoulder = selectors.shoulder_for(
-            organization=self.client.organization, text=data.validated_data["shoulder"]
+            organization=self.client.organization,
+            text=data.validated_data["shoulder"],
+            to_mint=True,
         )
         item = data.ark_data()
 
@@ -188,7 +190,9 @@ class ArkBulk(ApiView):
     def post(self, request: Request) -> Response:
         data = validated(io.BulkIn, request.data)
         shoulder = selectors.shoulder_for(
-            organization=self.client.organization, text=data.validated_data["shoulder"]
+            organization=self.client.organization,
+            text=data.validated_data["shoulder"],
+            to_mint=True,
         )
         items = data.validated_data.get("items")
         count = data.validated_data.get("count")
@@ -281,7 +285,7 @@ class ShoulderList(ApiView):
         responses={200: io.ShouldersOut, **error_responses(401, 429)},
     )
     def get(self, request: Request) -> Response:
-        shoulders = list(selectors.shoulders_for(self.client.organization))
+        shoulders = selectors.mintable_shoulders_for(self.client.organization)
         context = {"counts": selectors.state_counts(shoulders)}
         return Response({"results": io.ShoulderOut(shoulders, many=True, context=context).data})
 

@@ -967,3 +967,28 @@ def test_unfiltered_ark_list_on_postgresql_uses_the_planner_estimate(browser, po
     assert not ark_counts(queries.captured_queries)
     assert response.context["cl"].result_count > EstimatedCountPaginator.cap
     assert len(response.context["cl"].result_list) == 50
+
+
+def test_a_works_ark_is_not_edited_on_the_ark_page(browser):
+    """Works' ARKs are written by the aggregation pipeline and curators (merge, split), not by
+    hand: the page says so and nothing changes."""
+    node = factories.organization("Aggregator")
+    works = factories.shoulder("w3", org=node)
+    assert Organization.objects.get(is_node=True) == node
+    public = services.ArkData(target="https://repo.example.org/work/1", state="public")
+    (ark,) = services.mint(shoulder=works, actor=services.Actor.aggregation("dedup"), data=public)
+    data = ark_form(browser, ark, target="https://elsewhere.example/")
+    response = browser.post(ark_url(ark), data)
+    assert response.status_code == 200
+    assert "is the ARK of an aggregated work" in response.content.decode()
+    assert Ark.objects.get(pk=ark.pk).target == "https://repo.example.org/work/1"
+    # Nor can the works shoulder be moved to an institution from the NAAN's page.
+    institution = factories.organization("Institution A")
+    page = browser.get(naan_url(works.naan))
+    fields = form_fields(page, "naan_form")
+    fields["shoulders-0-organization"] = [str(institution.pk)]  # w3, the NAAN's only shoulder
+    response = browser.post(naan_url(works.naan), fields)
+    assert response.status_code == 200
+    assert "held by this node&#x27;s organisation" in response.content.decode()
+    works.refresh_from_db()
+    assert works.organization == node

@@ -60,6 +60,19 @@ def test_delegate_shoulder_errors_are_one_line_command_errors():
         run("delegate_shoulder", "ark:9a999/fk4", "--org", "B")
 
 
+def test_the_works_shoulder_is_delegated_only_to_the_nodes_organisation(settings):
+    """The first organisation the works shoulder goes to becomes this node's; no other can be
+    given a works shoulder afterwards."""
+    out = run("delegate_shoulder", "ark:99999/w3", "--org", "Red Nacional")
+    assert "Red Nacional is this node's organisation" in out
+    assert Organization.objects.get(is_node=True).name == "Red Nacional"
+    assert "node" not in run("delegate_shoulder", "ark:99999/fk4", "--org", "Universidad")
+    settings.PIDSVC_WORKS_SHOULDER = "ark:12345/w3"
+    with pytest.raises(CommandError, match="held by this node's organisation, Red Nacional"):
+        run("delegate_shoulder", "ark:12345/w3", "--org", "Universidad")
+    assert not Shoulder.objects.filter(naan__naan="12345").exists()
+
+
 def test_create_api_key_prints_only_the_key_on_its_last_line():
     Organization.objects.create(name="Org K")
     out = StringIO()
@@ -110,7 +123,7 @@ def test_demo_setup_only_on_an_empty_database():
     assert demo is not None
     shoulders = {str(s): s.organization.name for s in Shoulder.objects.all()}
     # The institution's shoulder, and the aggregated works' (the default works shoulder).
-    assert shoulders == {"ark:99999/fk4": "Demo Institution", "ark:99999/w3": "Demo Institution"}
+    assert shoulders == {"ark:99999/fk4": "Demo Institution", "ark:99999/w3": "Demo Aggregator"}
     assert ApiKey.objects.is_valid(demo.api_key)
     assert create_demo_setup() is None
     assert "skipped" in run("setup_demo")

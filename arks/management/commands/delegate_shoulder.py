@@ -4,6 +4,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from arks import selectors, services
+from arks.access import is_works_shoulder
 from arks.domain.ark import parse
 from arks.errors import NotFound
 from arks.management.base import ServiceCommand
@@ -12,7 +13,9 @@ from arks.management.base import ServiceCommand
 class Command(ServiceCommand):
     help = (
         "Delegate the shoulder ark:NAAN/PREFIX to an organisation. The organisation and the NAAN "
-        "are created when missing (the organisation then holds the NAAN)."
+        "are created when missing (the organisation then holds the NAAN). The works shoulder "
+        "(PIDSVC_WORKS_SHOULDER) goes only to this node's own organisation: the first "
+        "organisation it is delegated to becomes that."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -38,4 +41,7 @@ class Command(ServiceCommand):
             is_test=opts["test"],
             persistence_statement=opts["statement"],
         )
-        self.stdout.write(f"{shoulder} delegated to {org.name} (template {shoulder.template})")
+        line = f"{shoulder} delegated to {org.name} (template {shoulder.template})"
+        if is_works_shoulder(shoulder):
+            line += f"; {org.name} is this node's organisation, which holds the works' ARKs"
+        self.stdout.write(line)

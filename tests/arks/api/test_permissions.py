@@ -1,5 +1,6 @@
 """Who may act on which ARKs: an institution on its delegated shoulders, a NAAN holder on every
-shoulder of its NAANs, nobody on another organisation's (403), through every endpoint."""
+shoulder of its NAANs, nobody on another organisation's (404, as if it did not exist), through
+every endpoint."""
 
 from __future__ import annotations
 
@@ -36,11 +37,11 @@ def test_an_institution_cannot_touch_another_institutions_arks(world, step):
     ark = mint_as(world.b, "ark:99999/fk5")
     method, path, body = attempts(ark)[step]
     answer = world.a.api.call(method, path, body)
-    assert answer.status == 403
+    assert answer.status == 404
     assert answer.error == {
-        "code": "forbidden",
+        "code": "not_found",
         "field": "ark",
-        "message": f"{ark} belongs to another organisation",
+        "message": f"{ark} is not known here",
     }
     assert_untouched(ark)
 
@@ -49,7 +50,7 @@ def test_an_institution_cannot_touch_another_institutions_arks(world, step):
 def test_a_naan_holder_cannot_touch_arks_of_another_naan(world, step):
     ark = mint_as(world.c, "ark:12345/b2")
     method, path, body = attempts(ark)[step]
-    assert world.aggregator.api.call(method, path, body).status == 403
+    assert world.aggregator.api.call(method, path, body).status == 404
     assert_untouched(ark)
 
 
@@ -57,7 +58,7 @@ def test_a_naan_holder_cannot_touch_arks_of_another_naan(world, step):
 def test_an_institution_cannot_touch_its_naan_holders_own_arks(world, step):
     ark = mint_as(world.aggregator, "ark:99999/x7")
     method, path, body = attempts(ark)[step]
-    assert world.a.api.call(method, path, body).status == 403
+    assert world.a.api.call(method, path, body).status == 404
     assert_untouched(ark)
 
 
@@ -107,8 +108,13 @@ def test_lists_hold_only_what_the_key_may_act_on(world):
     assert listed(world.c) == {other_naan}
     assert listed(world.other_holder) == {other_naan}
     answer = world.a.api.get("arks?shoulder=ark:99999/fk5")
-    assert answer.status == 403
-    assert answer.error["field"] == "shoulder"
+    assert answer.status == 404
+    unknown = world.a.api.get("arks?shoulder=ark:99999/fk6")
+    assert [answer.body, unknown.body] == [
+        {"errors": [{"code": "not_found", "field": "shoulder",
+                     "message": f"no shoulder ark:99999/{s} here that your key may use"}]}
+        for s in ("fk5", "fk6")
+    ]  # fmt: skip
 
 
 def test_shoulders_list_what_the_key_may_mint_under(world):
@@ -127,8 +133,8 @@ def test_arks_outside_any_shoulder_belong_to_their_owner_and_naan_holder(world):
     assert ark.shoulder is None
     assert world.b.api.get("arks/ark:99999/legacy-77").status == 200
     assert world.aggregator.api.get("arks/ark:99999/legacy77").status == 200
-    assert world.a.api.get("arks/ark:99999/legacy77").status == 403
-    assert world.other_holder.api.get("arks/ark:99999/legacy77").status == 403
+    assert world.a.api.get("arks/ark:99999/legacy77").status == 404
+    assert world.other_holder.api.get("arks/ark:99999/legacy77").status == 404
     assert "ark:99999/legacy-77" in {a["ark"] for a in world.b.api.get("arks").body["results"]}
 
 
@@ -137,5 +143,28 @@ def test_a_shoulder_moved_to_another_institution_moves_its_arks(world):
     shoulder = world.shoulders["fk4"]
     shoulder.organization = world.b.org
     shoulder.save(update_fields=["organization"])
-    assert world.a.api.get(f"arks/{ark}").status == 403
+    assert world.a.api.get(f"arks/{ark}").status == 404
     assert world.b.api.get(f"arks/{ark}").status == 200
+
+
+@pytest.mark.parametrize("step", range(4))
+def test_another_organisations_reserved_ark_is_answered_as_an_unknown_one(world, step):
+    """A reserved ARK is not public: the answer must not tell that it exists."""
+    answer = world.b.api.mint("ark:99999/fk5")  # no target: reserved
+    assert (answer.status, answer.body["state"]) == (201, "reserved")
+    reserved = answer.body["ark"]
+    unknown = "ark:99999/fk5zzzz"
+    assert not Ark.objects.filter(key=unknown).exists()
+    method, path, body = attempts(reserved)[step]
+    hidden = world.a.api.call(method, path, body)
+    method, path, body = attempts(unknown)[step]
+    missing = world.a.api.call(method, path, body)
+    assert hidden.status == missing.status == 404
+    assert hidden.body == {
+        "errors": [{**missing.error, "message": f"{reserved} is not known here"}]
+    }
+    assert missing.error == {"code": "not_found", "field": "ark",
+                             "message": f"{unknown} is not known here"}  # fmt: skip
+    stored = Ark.objects.get(key=reserved)
+    assert (stored.state, stored.target) == ("reserved", "")
+    assert ArkEvent.objects.filter(ark=stored).count() == 1
