@@ -4,7 +4,10 @@ ARK that a work adopted stays its owner's. The works shoulder belongs to the nod
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from aggregation import identity
@@ -52,6 +55,12 @@ def test_an_incremental_run_puts_back_a_works_ark_changed_by_another_writer(sour
     assert not identity._drifted().exists()
     assert identity.run_dedup().restored == 0
     assert ArkEvent.objects.filter(ark=work.ark).count() == events + 1
+    # The command says what it put back.
+    Ark.objects.filter(pk=work.ark_id).update(what="Retitled by hand")
+    out = StringIO()
+    call_command("dedup", stdout=out)
+    assert "1 ARKs put back after changes made outside dedup" in out.getvalue()
+    assert held(work.ark) == before
 
 
 def test_a_withdrawn_or_revived_ark_is_put_back_in_its_state(source, client):
