@@ -32,6 +32,15 @@ def find_ark(text: str) -> Ark:
         raise NotFound(f"{key} is not known here", field="ark") from None
 
 
+def public_ark(text: str) -> Ark:
+    """``find_ark`` for what everyone may see: a reserved ARK is not public, so not found
+    (the same answer as for an ARK that does not exist)."""
+    ark = find_ark(text)
+    if ark.state == Ark.State.RESERVED:
+        raise NotFound(f"{ark.key} is not known here", field="ark")
+    return ark
+
+
 def find_shoulder(text: str) -> Shoulder:
     """The shoulder named by ``ark:NAAN/PREFIX`` (or ``NAAN/PREFIX``)."""
     if "ark:" not in text.lower() and "ark%3a" not in text.lower():

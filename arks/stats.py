@@ -40,6 +40,7 @@ from arks.models import Ark, DailyResolutions
 
 __all__ = [
     "BATCH_ROWS",
+    "DEFAULT_DAYS",
     "DEFAULT_FLUSH_SECONDS",
     "MAX_DAYS",
     "MAX_PENDING_KEYS",
@@ -62,6 +63,7 @@ MAX_PENDING_KEYS: Final = 1000
 # Rows per upsert statement: on SQLite 1,500 parameters, far below its limit.
 BATCH_ROWS: Final = 500
 MAX_DAYS: Final = 366
+DEFAULT_DAYS: Final = 90  # one ARK's series, unless asked for another length
 _SECONDS_PER_DAY: Final = 86_400
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _JOIN_SECONDS: Final = 10.0
@@ -371,7 +373,7 @@ def totals(ark_ids: Iterable[int]) -> dict[int, int]:
     return {**dict.fromkeys(ids, 0), **dict(found)}
 
 
-def series(ark_id: int, days: int = 90) -> list[tuple[date, int]]:
+def series(ark_id: int, days: int = DEFAULT_DAYS) -> list[tuple[date, int]]:
     """One ARK's resolutions per day over the last ``days`` days, oldest first, zeros filled in."""
     start, end = _window(days)
     rows = DailyResolutions.objects.filter(ark_id=ark_id, day__range=(start, end))

@@ -8,11 +8,12 @@ hyphens, the old label) reaches the view, which normalises it. Names: ``stats:si
 from django.urls import re_path
 
 from arks import stats_views
+from arks.api import stats as stats_api
 
 app_name = "stats"
 
 urlpatterns = [
     re_path(r"^stats/$", stats_views.site_stats, name="site"),
     re_path(r"^stats/(?P<ark>.+)$", stats_views.ark_stats, name="ark"),
-    re_path(r"^api/v1/stats/(?P<ark>.+)$", stats_views.ark_stats_api, name="api-ark"),
+    re_path(r"^api/v1/stats/(?P<ark>.+)$", stats_api.ArkStats.as_view(), name="api-ark"),
 ]

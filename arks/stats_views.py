@@ -1,4 +1,5 @@
-"""Resolution statistics: the site-wide page, one ARK's page, and the read-only JSON API.
+"""Resolution statistics: the site-wide page and one ARK's page (the JSON API is
+``arks.api.stats``).
 
 Views parse the request, ask ``arks.stats`` and ``arks.selectors``, and render. The chart is an
 SVG bar chart drawn here, on the server: no JavaScript and nothing fetched from elsewhere. It has a
@@ -7,14 +8,13 @@ SVG bar chart drawn here, on the server: no JavaScript and nothing fetched from 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -23,14 +23,12 @@ from django.views.decorators.http import require_safe
 
 from arks import selectors, stats
 from arks.domain.ark import InvalidArk
-from arks.errors import InvalidInput, NotFound
-from arks.models import Ark
+from arks.errors import NotFound
 
 SITE_DAYS: Final = 90
 TOP_DAYS: Final = 30
 TOP_LIMIT: Final = 20
-ARK_DAYS: Final = 90
-_DAYS_PARAM = re.compile(r"[0-9]{1,4}")
+ARK_DAYS: Final = stats.DEFAULT_DAYS
 
 Points = Sequence[tuple[date, int]]
 
@@ -58,7 +56,7 @@ def site_stats(request: HttpRequest) -> HttpResponse:
 @require_safe
 def ark_stats(request: HttpRequest, ark: str) -> HttpResponse:
     try:
-        found = _public_ark(ark)
+        found = selectors.public_ark(ark)
     except InvalidArk as exc:
         return _page_error(request, 400, f"Not a valid ARK: {exc}", ark)
     except NotFound as exc:
@@ -79,59 +77,6 @@ def ark_stats(request: HttpRequest, ark: str) -> HttpResponse:
 def _page_error(request: HttpRequest, status: int, message: str, text: str) -> HttpResponse:
     context = {"error": message, "status": status, "requested": text}
     return render(request, "arks/stats_ark.html", context, status=status)
-
-
-# --- the JSON API -----------------------------------------------------------------------------
-
-
-@csrf_exempt  # read-only: other methods get a JSON 405, not the CSRF failure page
-def ark_stats_api(request: HttpRequest, ark: str) -> JsonResponse:
-    """``GET /api/v1/stats/ark:NAAN/NAME?days=N``: all-time total and the last N days' counts."""
-    if request.method not in ("GET", "HEAD"):
-        response = _json_error(
-            405,
-            "method_not_allowed",
-            f"{request.method} is not allowed: statistics are read-only",
-            None,
-        )
-        response["Allow"] = "GET, HEAD"
-        return response
-    try:
-        days = _days_param(request.GET.get("days"))
-        found = _public_ark(ark)
-        points = stats.series(found.pk, days=days)
-    except InvalidArk as exc:
-        return _json_error(400, "invalid_ark", f"not a valid ARK: {exc}", "ark")
-    except (InvalidInput, NotFound) as exc:
-        status = 404 if isinstance(exc, NotFound) else 400
-        return _json_error(status, exc.code, exc.message, exc.field)
-    return JsonResponse(
-        {
-            "ark": found.ark,
-            "total": stats.totals([found.pk])[found.pk],
-            "days": [{"date": d.isoformat(), "count": n} for d, n in points],
-        }
-    )
-
-
-def _days_param(value: str | None) -> int:
-    if value is None:
-        return ARK_DAYS
-    if not _DAYS_PARAM.fullmatch(value):
-        raise InvalidInput(f"days must be a whole number from 1 to {stats.MAX_DAYS}", field="days")
-    return int(value)  # the range is checked by arks.stats
-
-
-def _json_error(status: int, code: str, message: str, field: str | None) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "field": field}, status=status)
-
-
-def _public_ark(text: str) -> Ark:
-    """The stored ARK equivalent to ``text``; reserved ARKs are not public, so not found."""
-    ark = selectors.find_ark(text)
-    if ark.state == Ark.State.RESERVED:
-        raise NotFound(f"{ark.key} is not known here", field="ark")
-    return ark
 
 
 # --- the chart --------------------------------------------------------------------------------

@@ -402,10 +402,22 @@ def test_api_unknown_and_malformed_arks(client):
     factories.shoulder("fk4")
     unknown = client.get("/api/v1/stats/ark:99999/fk4nothere")
     assert unknown.status_code == 404
-    assert unknown.json()["code"] == "not_found"
+    assert unknown.json() == {
+        "errors": [
+            {
+                "code": "not_found",
+                "field": "ark",
+                "message": "ark:99999/fk4nothere is not known here",
+            }
+        ]
+    }
+    (reserved,) = make_arks(1, prefix="b5", state="reserved")
+    hidden = client.get(f"/api/v1/stats/{reserved.ark}")
+    assert hidden.status_code == 404 and hidden.json()["errors"][0]["code"] == "not_found"
     malformed = client.get("/api/v1/stats/ark:99999/a%20b%ZZ")
     assert malformed.status_code == 400
-    assert malformed.json()["field"] == "ark"
+    (problem,) = malformed.json()["errors"]
+    assert (problem["code"], problem["field"]) == ("invalid_ark", "ark")
 
 
 @pytest.mark.django_db
@@ -414,9 +426,10 @@ def test_api_rejects_bad_days(client, value):
     (ark,) = make_arks(1)
     response = client.get(f"/api/v1/stats/{ark.ark}", {"days": value})
     assert response.status_code == 400
-    body = response.json()
-    assert body["field"] == "days"
-    assert "days" in body["message"]
+    (problem,) = response.json()["errors"]
+    assert problem["code"] in ("invalid", "min_value", "max_value"), problem
+    assert problem["field"] == "days"
+    assert problem["message"] == "days must be a whole number from 1 to 366"
 
 
 @pytest.mark.django_db
@@ -424,8 +437,8 @@ def test_api_is_read_only(client):
     (ark,) = make_arks(1)
     browser = Client(enforce_csrf_checks=True)  # as a real client: no CSRF exemption
     response = browser.post(f"/api/v1/stats/{ark.ark}")
-    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
-    assert response.json()["code"] == "method_not_allowed"
+    assert response.status_code == 405 and "POST" not in response["Allow"]
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
     assert browser.post("/stats/").status_code == 405
 
 

@@ -16,6 +16,7 @@ OPERATIONS = {
     ("/api/v1/arks/{ark}", "delete"), ("/api/v1/arks/{ark}/history", "get"),
     ("/api/v1/shoulders", "get"), ("/api/v1/naans", "get"),
     ("/api/v1/works", "get"), ("/api/v1/works/{ark}", "get"),
+    ("/api/v1/stats/{ark}", "get"),
 }  # fmt: skip
 
 
@@ -52,6 +53,19 @@ def test_every_operation_documents_its_errors_in_one_shape(client, db):
                 names = [p["name"] for p in operation["parameters"]]
                 assert "Idempotency-Key" in names, path
                 assert "422" in responses
+
+
+def test_the_statistics_api_is_described_with_its_answer(client, db):
+    document = schema(client)
+    operation = document["paths"]["/api/v1/stats/{ark}"]["get"]
+    assert operation["operationId"] == "stats_retrieve"
+    assert {p["name"]: p["in"] for p in operation["parameters"]} == {"ark": "path", "days": "query"}
+    days = next(p for p in operation["parameters"] if p["name"] == "days")["schema"]
+    assert (days["minimum"], days["maximum"]) == (1, 366)
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    out = document["components"]["schemas"][answer.rsplit("/", 1)[1]]
+    assert set(out["required"]) == {"ark", "total", "days"}
+    assert {"400", "404", "429"} <= operation["responses"].keys()
 
 
 def test_the_schema_states_the_key_scheme_and_the_rate_limits(client, db, settings):
