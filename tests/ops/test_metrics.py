@@ -109,7 +109,7 @@ def test_harvest_and_dedup_progress_are_read_at_scrape_time(client: Client) -> N
         )  # fmt: skip
 
     records = [raw(n) for n in range(5)] + [raw(5, deleted=True)]
-    (ark,) = services.mint(shoulder=factories.shoulder("w3"), actor="test")
+    (ark,) = services.mint(shoulder=factories.shoulder("x8"), actor="test")
     work = Work.objects.create(ark=ark)
     # Seen as it is and given its work; seen but changed since; seen, still without its work.
     Membership.objects.create(raw=records[0], work=work, content_hash=records[0].content_hash,
