@@ -175,7 +175,9 @@ def signposting(doc: dict[str, Any]) -> str:
     links = [
         f'<{doc["url"]}>; rel="cite-as"',
         f'<{doc["url"]}?info>; rel="describedby"; type="application/json"',
+        # FAIR Signposting: the type of the work, and that this is a page about it.
         f'<https://schema.org/{schemaorg.work_type(doc.get("metadata") or {})}>; rel="type"',
+        '<https://schema.org/AboutPage>; rel="type"',
     ]
     licence = schemaorg.license_of(doc.get("metadata") or {})
     if licence and _HEADER_URL.fullmatch(licence):

@@ -302,6 +302,7 @@ def test_json_ld_gives_the_type_of_the_work(client, shoulder, kind, schema_type)
     negotiated = get(client, path, raw=path, accept="application/ld+json")
     assert json.loads(negotiated.content)["@type"] == schema_type
     assert f'<https://schema.org/{schema_type}>; rel="type"' in negotiated["Link"]
+    assert '<https://schema.org/AboutPage>; rel="type"' in negotiated["Link"]
 
 
 def test_json_ld_lists_authors_as_people_and_carries_the_licence(client, shoulder):

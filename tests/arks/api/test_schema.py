@@ -55,6 +55,16 @@ def test_every_operation_documents_its_errors_in_one_shape(client, db):
                 assert "422" in responses
 
 
+def test_the_schema_says_what_state_a_new_ark_gets_without_one(client, db):
+    components = schema(client)["components"]["schemas"]
+    for name in ("MintInRequest", "BulkCountInRequest"):
+        state = components[name]["properties"]["state"]
+        assert "public when a target is given, else reserved" in state["description"], name
+    assert "default" not in components["MintInRequest"]["properties"]["state"]
+    items = components["BulkItemsInRequest"]["properties"]["items"]["items"]
+    assert "public when a target is given" in items["properties"]["state"]["description"]
+
+
 def test_the_statistics_api_is_described_with_its_answer(client, db):
     document = schema(client)
     operation = document["paths"]["/api/v1/stats/{ark}"]["get"]
