@@ -92,7 +92,7 @@ def test_the_shoulder_may_be_written_in_any_equivalent_form(world, shoulder):
         ("https://user:secret@example.org/", "credentials"),
         ("https://user@example.org/", "credentials"),
         ("https:///no-host", "no host"),
-        ("http://[oops/", "not a URL"),
+        ("http://[oops/", "host"),
         ("https://example.org/a b", "whitespace"),
         ("https://example.org/\x07", "control"),
         ("https://example.org/" + "x" * 2000, "2000"),
