@@ -200,6 +200,12 @@ def test_ctrl_c_stops_make_run_web_server_and_worker(make_run: Server) -> None:
     first = make_run.log.read_text().splitlines()[0]
     pids = [int(p) for p in re.findall(r"(?:web|worker) pid (\d+)", first)]
     assert len(pids) == 2, first
+    # The worker must have started before it is asked to stop: a worker interrupted during its
+    # start-up exits without a warm shutdown, which is not what this test is about.
+    deadline = time.monotonic() + 120
+    while " ready." not in make_run.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert " ready." in make_run.log.read_text(), _log_tail(make_run.log)
     # A terminal's Ctrl-C: SIGINT to the foreground process group (the web server and the worker
     # have groups of their own, so that they hear it once, from serve-dev).
     os.killpg(make_run.proc.pid, signal.SIGINT)
